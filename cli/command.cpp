@@ -4,11 +4,18 @@
 
 #include "core/common/version.h"
 
-#include <array>
+#include <algorithm>
+#include <cstring>
 
 namespace Tidings::Cli {
 
 namespace {
+
+QList<Command> &registry()
+{
+    static QList<Command> list;
+    return list;
+}
 
 int versionCommand(Context &context)
 {
@@ -16,16 +23,22 @@ int versionCommand(Context &context)
     return 0;
 }
 
-// New commands are added here, each implemented in its own cli/<name>.cpp file.
-const std::array kCommands{
-    Command{"version", "version", "print the version", &versionCommand},
-};
-
 } // namespace
 
-std::span<const Command> commands()
+TIDINGS_CLI_COMMAND("version", "version", "print the version", &versionCommand);
+
+bool registerCommand(const Command &command)
 {
-    return kCommands;
+    registry().append(command);
+    return true;
+}
+
+QList<Command> commands()
+{
+    QList<Command> list = registry();
+    std::sort(list.begin(), list.end(),
+              [](const Command &a, const Command &b) { return std::strcmp(a.name, b.name) < 0; });
+    return list;
 }
 
 void printHelp(QTextStream &out)
@@ -36,9 +49,12 @@ void printHelp(QTextStream &out)
            "  --version       print the version\n"
            "  --help          print this help\n\n"
            "Commands:\n";
-    for (const Command &command : commands())
-        out << "  " << QString::fromUtf8(command.usage).leftJustified(40) << QString::fromUtf8(command.summary)
-            << '\n';
+    for (const Command &command : commands()) {
+        const QStringList usage = QString::fromUtf8(command.usage).split(u'\n');
+        out << "  " << usage.first().leftJustified(44) << ' ' << QString::fromUtf8(command.summary) << '\n';
+        for (qsizetype i = 1; i < usage.size(); ++i)
+            out << "    " << usage.at(i) << '\n';
+    }
     out.flush();
 }
 

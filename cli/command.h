@@ -6,7 +6,7 @@
 #include <QStringList>
 #include <QTextStream>
 
-#include <span>
+#include <QList>
 
 namespace Tidings::Cli {
 
@@ -23,16 +23,26 @@ struct Context {
 using CommandFunction = int (*)(Context &context);
 
 struct Command {
-    const char *name;
-    const char *usage;   ///< e.g. "parse FILE [--json]"
+    const char *name;    ///< the first word, e.g. "parse" or "account"
+    const char *usage;   ///< e.g. "parse FILE [--json]" (several lines allowed, '\n'-separated)
     const char *summary; ///< one line for --help
     CommandFunction run;
 };
 
-/// Every command tidings-cli knows, in the order --help lists them.
-[[nodiscard]] std::span<const Command> commands();
+/// Registers a command; used through TIDINGS_CLI_COMMAND at namespace scope in cli/cmd_*.cpp.
+bool registerCommand(const Command &command);
+
+/// Every command tidings-cli knows, sorted by name.
+[[nodiscard]] QList<Command> commands();
 
 /// Prints the usage of the whole program.
 void printHelp(QTextStream &out);
 
 } // namespace Tidings::Cli
+
+#define TIDINGS_CLI_CONCAT2(a, b) a##b
+#define TIDINGS_CLI_CONCAT(a, b) TIDINGS_CLI_CONCAT2(a, b)
+/// TIDINGS_CLI_COMMAND("parse", "parse FILE [--json]", "decode a message file", &parseCommand);
+#define TIDINGS_CLI_COMMAND(NAME, USAGE, SUMMARY, FUNCTION)                                                  \
+    static const bool TIDINGS_CLI_CONCAT(tidingsCliRegistered_, __LINE__) =                                   \
+        ::Tidings::Cli::registerCommand(::Tidings::Cli::Command{NAME, USAGE, SUMMARY, FUNCTION})

@@ -29,6 +29,13 @@ if(TIDINGS_SANITIZE)
     target_link_options(tidings_options INTERFACE -fsanitize=address,undefined)
 endif()
 
+if(TIDINGS_BUILD_FUZZERS)
+    # Coverage instrumentation for every library the fuzzers link.
+    target_compile_options(tidings_options INTERFACE
+        -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+    target_link_options(tidings_options INTERFACE -fsanitize=address,undefined)
+endif()
+
 find_program(CCACHE_PROGRAM ccache)
 if(CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
     set(CMAKE_C_COMPILER_LAUNCHER ${CCACHE_PROGRAM})

@@ -98,29 +98,32 @@ QDateTime ManualClock::now() const
 
 void ManualClock::schedule(Timer *timer, std::chrono::milliseconds interval)
 {
-    m_pending.push_back(Pending{timer, m_elapsedMs + interval.count(), m_order++});
+    const Key key{m_elapsedMs + interval.count(), m_order++};
+    m_pending.emplace(key, timer);
+    m_keys[timer] = key;
 }
 
 void ManualClock::cancel(Timer *timer)
 {
-    std::erase_if(m_pending, [timer](const Pending &p) { return p.timer == timer || p.timer.isNull(); });
+    const auto it = m_keys.find(timer);
+    if (it == m_keys.end())
+        return;
+    m_pending.erase(it->second);
+    m_keys.erase(it);
 }
 
 void ManualClock::advance(std::chrono::milliseconds by)
 {
     const qint64 target = m_elapsedMs + by.count();
-    for (;;) {
-        std::erase_if(m_pending, [](const Pending &p) { return p.timer.isNull(); });
-        auto due = std::min_element(m_pending.begin(), m_pending.end(), [](const Pending &a, const Pending &b) {
-            return a.deadline != b.deadline ? a.deadline < b.deadline : a.order < b.order;
-        });
-        if (due == m_pending.end() || due->deadline > target)
-            break;
-        m_elapsedMs = std::max(m_elapsedMs, due->deadline);
-        QPointer<Timer> timer = due->timer;
+    while (!m_pending.empty() && m_pending.begin()->first.first <= target) {
+        const auto due = m_pending.begin();
+        m_elapsedMs = std::max(m_elapsedMs, due->first.first);
+        QPointer<Timer> timer = due->second;
         m_pending.erase(due);
-        if (timer)
-            timer->fire();
+        if (timer) {
+            m_keys.erase(timer.data());
+            timer->fire(); // may schedule again
+        }
     }
     m_elapsedMs = target;
 }

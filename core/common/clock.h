@@ -7,7 +7,9 @@
 #include <QPointer>
 
 #include <chrono>
-#include <vector>
+#include <map>
+#include <unordered_map>
+#include <utility>
 
 class QTimer;
 
@@ -98,15 +100,12 @@ protected:
     void cancel(Timer *timer) override;
 
 private:
-    struct Pending {
-        QPointer<Timer> timer;
-        qint64 deadline = 0;
-        quint64 order = 0;
-    };
+    using Key = std::pair<qint64, quint64>; // deadline, then the order of scheduling
     QDateTime m_start;
     qint64 m_elapsedMs = 0;
     quint64 m_order = 0;
-    std::vector<Pending> m_pending;
+    std::map<Key, QPointer<Timer>> m_pending;
+    std::unordered_map<const Timer *, Key> m_keys;
 };
 
 } // namespace Tidings
