@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QIcon>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QStandardPaths>
@@ -31,6 +32,8 @@ int main(int argc, char *argv[])
     QApplication::setApplicationDisplayName(QStringLiteral("Tidings"));
     QApplication::setOrganizationName(QStringLiteral("tidings"));
     QApplication::setApplicationVersion(Tidings::version());
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/tidings.svg")));
+    QApplication::setDesktopFileName(QStringLiteral("tidings"));
 
     QTranslator qtTranslator;
     if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
