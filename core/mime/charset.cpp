@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/mime/charset.h"
+
+#include "core/mime/gmimeglobal.h"
+
+#include <cerrno>
+#include <iconv.h>
+
+namespace Tidings::Mime {
+
+namespace {
+
+// The letters о е а и н т с, lower case, which make up about a third of Russian text.
+constexpr unsigned char kCp1251Frequent[] = {0xEE, 0xE5, 0xE0, 0xE8, 0xED, 0xF2, 0xF1};
+constexpr unsigned char kKoi8rFrequent[] = {0xCF, 0xC5, 0xC1, 0xC9, 0xCE, 0xD4, 0xD3};
+
+bool contains(const unsigned char (&set)[7], unsigned char c)
+{
+    for (unsigned char s : set) {
+        if (s == c)
+            return true;
+    }
+    return false;
+}
+
+QByteArray normalisedName(QByteArrayView charset)
+{
+    QByteArray name = charset.trimmed().toByteArray().toLower();
+    if (name.size() >= 2 && name.startsWith('"') && name.endsWith('"'))
+        name = name.mid(1, name.size() - 2).trimmed();
+    return name;
+}
+
+bool isUtf8Name(const QByteArray &name)
+{
+    return name == "utf-8" || name == "utf8";
+}
+
+bool isAsciiName(const QByteArray &name)
+{
+    return name == "us-ascii" || name == "ascii" || name == "ansi_x3.4-1968" || name == "iso646-us";
+}
+
+bool isLatin1Name(const QByteArray &name)
+{
+    return name == "iso-8859-1" || name == "latin1" || name == "iso8859-1" || name == "l1";
+}
+
+const QByteArray kReplacement = QByteArrayLiteral("\xEF\xBF\xBD");
+
+} // namespace
+
+bool Charset::isAscii(QByteArrayView bytes)
+{
+    for (char c : bytes) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return false;
+    }
+    return true;
+}
+
+bool Charset::isValidUtf8(QByteArrayView bytes)
+{
+    const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
+    const auto *end = p + bytes.size();
+    while (p < end) {
+        const unsigned char c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        int extra = 0;
+        unsigned int cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            extra = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (end - p <= extra)
+            return false;
+        for (int i = 1; i <= extra; ++i) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))
+            || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        p += extra + 1;
+    }
+    return true;
+}
+
+QByteArray Charset::detect(QByteArrayView bytes)
+{
+    if (isAscii(bytes))
+        return QByteArrayLiteral("us-ascii");
+    if (isValidUtf8(bytes))
+        return QByteArrayLiteral("utf-8");
+
+    qsizetype high = 0;
+    qsizetype highPairs = 0;
+    qsizetype cp1251Score = 0;
+    qsizetype koi8Score = 0;
+    qsizetype upperHalf = 0; // 0xE0-0xFF: lower case in windows-1251, upper case in KOI8-R
+    qsizetype lowerHalf = 0; // 0xC0-0xDF: the other way round
+    unsigned char previous = 0;
+    for (char ch : bytes) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x80) {
+            ++high;
+            if (previous >= 0x80)
+                ++highPairs;
+            if (contains(kCp1251Frequent, c))
+                ++cp1251Score;
+            if (contains(kKoi8rFrequent, c))
+                ++koi8Score;
+            if (c >= 0xE0)
+                ++upperHalf;
+            else if (c >= 0xC0)
+                ++lowerHalf;
+        }
+        previous = c;
+    }
+    // Cyrillic words are runs of 8-bit letters; West European text has an accented letter
+    // here and there between ASCII ones.
+    if (highPairs * 2 < high)
+        return QByteArrayLiteral("windows-1252");
+    if (koi8Score > cp1251Score)
+        return QByteArrayLiteral("koi8-r");
+    if (cp1251Score > koi8Score)
+        return QByteArrayLiteral("windows-1251");
+    return lowerHalf > upperHalf ? QByteArrayLiteral("koi8-r") : QByteArrayLiteral("windows-1251");
+}
+
+bool Charset::convert(QByteArrayView bytes, QByteArrayView charset, QString *out)
+{
+    const QByteArray name = normalisedName(charset);
+    if (isUtf8Name(name)) {
+        *out = QString::fromUtf8(bytes);
+        return isValidUtf8(bytes);
+    }
+    if (isAsciiName(name)) {
+        *out = QString::fromLatin1(bytes);
+        return isAscii(bytes);
+    }
+    if (isLatin1Name(name)) {
+        *out = QString::fromLatin1(bytes);
+        return true;
+    }
+    if (name.isEmpty())
+        return false;
+    Detail::ensureGMime();
+    iconv_t cd = g_mime_iconv_open("UTF-8", name.constData());
+    if (cd == reinterpret_cast<iconv_t>(-1))
+        return false;
+
+    QByteArray utf8;
+    utf8.reserve(bytes.size() * 2 + 16);
+    char buffer[4096];
+    char *in = const_cast<char *>(bytes.data());
+    size_t inLeft = size_t(bytes.size());
+    bool clean = true;
+    while (true) {
+        char *outPtr = buffer;
+        size_t outLeft = sizeof buffer;
+        const size_t rc = inLeft > 0 ? iconv(cd, &in, &inLeft, &outPtr, &outLeft)
+                                     : iconv(cd, nullptr, nullptr, &outPtr, &outLeft);
+        const int error = errno;
+        utf8.append(buffer, qsizetype(outPtr - buffer));
+        if (rc != size_t(-1)) {
+            if (inLeft == 0 && outPtr == buffer)
+                break;
+            continue;
+        }
+        if (error == E2BIG)
+            continue;
+        clean = false;
+        utf8.append(kReplacement);
+        if (error == EILSEQ && inLeft > 0) {
+            ++in;
+            --inLeft;
+            continue;
+        }
+        break; // EINVAL: an incomplete sequence at the end
+    }
+    g_mime_iconv_close(cd);
+    *out = QString::fromUtf8(utf8);
+    return clean;
+}
+
+QString Charset::decode(QByteArrayView bytes, QByteArrayView charset, QByteArray *usedCharset)
+{
+    QByteArray name = normalisedName(charset);
+    QString text;
+    if (!name.isEmpty() && !(isAsciiName(name) && !isAscii(bytes))) {
+        if (convert(bytes, name, &text)) {
+            if (usedCharset)
+                *usedCharset = name;
+            return text;
+        }
+    }
+    // Undeclared, unknown, or not clean in the declared charset: detect.
+    const QByteArray detected = detect(bytes);
+    QString detectedText;
+    if (convert(bytes, detected, &detectedText) || text.isEmpty()) {
+        if (usedCharset)
+            *usedCharset = detected;
+        return detectedText;
+    }
+    if (usedCharset)
+        *usedCharset = name;
+    return text;
+}
+
+QByteArray Charset::headerToUtf8(QByteArrayView raw)
+{
+    QByteArray value;
+    value.reserve(raw.size());
+    for (char c : raw) {
+        if (c != '\r' && c != '\n' && c != '\0')
+            value.append(c);
+    }
+    value = value.trimmed();
+    if (isValidUtf8(value))
+        return value;
+    QString text;
+    (void)convert(value, detect(value), &text);
+    return text.toUtf8();
+}
+
+QString Charset::stripControls(const QString &text)
+{
+    QString result;
+    result.reserve(text.size());
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if (u == u'\t' || u == u'\r' || u == u'\n')
+            result.append(u' ');
+        else if (u < 0x20 || u == 0x7F || u == 0x2028 || u == 0x2029 || u == 0x85)
+            continue;
+        else
+            result.append(c);
+    }
+    return result;
+}
+
+namespace {
+
+struct EncodedWord {
+    qsizetype begin = 0;
+    qsizetype end = 0; // one past "?="
+    QByteArray charset;
+    QByteArray bytes;  // decoded octets, still in charset
+};
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+QByteArray decodeQ(QByteArrayView text)
+{
+    QByteArray out;
+    out.reserve(text.size());
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '_') {
+            out.append(' ');
+        } else if (c == '=' && i + 2 < text.size()) {
+            const int hi = hexValue(text[i + 1]);
+            const int lo = hexValue(text[i + 2]);
+            if (hi >= 0 && lo >= 0) {
+                out.append(char(hi * 16 + lo));
+                i += 2;
+            } else {
+                out.append(c);
+            }
+        } else {
+            out.append(c);
+        }
+    }
+    return out;
+}
+
+/// Reads an encoded word (RFC 2047 §2) starting at text[pos] == '='; false if there is none.
+bool readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
+{
+    if (pos + 1 >= text.size() || text[pos + 1] != '?')
+        return false;
+    const qsizetype charsetEnd = text.indexOf('?', pos + 2);
+    if (charsetEnd < 0 || charsetEnd + 2 >= text.size() || text[charsetEnd + 2] != '?')
+        return false;
+    const char encoding = char(text[charsetEnd + 1] | 0x20);
+    if (encoding != 'b' && encoding != 'q')
+        return false;
+    const qsizetype payloadStart = charsetEnd + 3;
+    const qsizetype payloadEnd = text.indexOf("?=", payloadStart);
+    if (payloadEnd < 0)
+        return false;
+    QByteArrayView charset = text.sliced(pos + 2, charsetEnd - pos - 2);
+    const QByteArrayView payload = text.sliced(payloadStart, payloadEnd - payloadStart);
+    for (char c : charset) {
+        if (c == ' ' || c == '\t')
+            return false;
+    }
+    for (char c : payload) {
+        if (c == ' ' || c == '\t')
+            return false;
+    }
+    const qsizetype star = charset.indexOf('*'); // RFC 2231 §5 language suffix
+    if (star >= 0)
+        charset = charset.first(star);
+    word->begin = pos;
+    word->end = payloadEnd + 2;
+    word->charset = charset.toByteArray().toLower();
+    if (encoding == 'b') {
+        // Mailers drop padding and add stray characters; decode what is there.
+        word->bytes = QByteArray::fromBase64(payload.toByteArray());
+    } else {
+        word->bytes = decodeQ(payload);
+    }
+    return true;
+}
+
+bool isBlank(QByteArrayView text)
+{
+    for (char c : text) {
+        if (c != ' ' && c != '\t')
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+QString Charset::decodeHeader(QByteArrayView raw)
+{
+    const QByteArray utf8 = headerToUtf8(raw);
+    if (!utf8.contains("=?"))
+        return stripControls(QString::fromUtf8(utf8)).trimmed();
+
+    // Encoded words are decoded to octets first; runs of adjacent words in the same charset
+    // are joined before conversion, so a character split between two words (which many
+    // mailers produce) comes out whole. White space between encoded words is dropped
+    // (RFC 2047 §6.2); encoded words inside other text are decoded too, as mailers expect.
+    QString result;
+    QByteArray pendingBytes;
+    QByteArray pendingCharset;
+    auto flush = [&] {
+        if (!pendingBytes.isEmpty() || !pendingCharset.isEmpty())
+            result += decode(pendingBytes, pendingCharset);
+        pendingBytes.clear();
+        pendingCharset.clear();
+    };
+    qsizetype pos = 0;
+    qsizetype textStart = 0;
+    bool lastWasWord = false;
+    while (pos < utf8.size()) {
+        const qsizetype candidate = utf8.indexOf("=?", pos);
+        if (candidate < 0)
+            break;
+        EncodedWord word;
+        if (!readEncodedWord(utf8, candidate, &word)) {
+            pos = candidate + 1;
+            continue;
+        }
+        const QByteArrayView between(utf8.constData() + textStart, candidate - textStart);
+        if (!(lastWasWord && isBlank(between))) {
+            flush();
+            result += QString::fromUtf8(between);
+        }
+        if (word.charset != pendingCharset)
+            flush();
+        pendingCharset = word.charset;
+        pendingBytes += word.bytes;
+        lastWasWord = true;
+        pos = word.end;
+        textStart = word.end;
+    }
+    flush();
+    result += QString::fromUtf8(utf8.constData() + textStart, utf8.size() - textStart);
+    return stripControls(result).trimmed();
+}
+
+} // namespace Tidings::Mime

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// Internal to core/mime: the steps Parser and the IMAP structure builder share.
+#pragma once
+
+#include "core/mime/message.h"
+
+#include <QByteArray>
+#include <QList>
+
+namespace Tidings::Mime::Detail {
+
+/// A header field as read, before decoding.
+struct RawHeader {
+    QByteArray name;
+    QByteArray value; ///< raw bytes, possibly folded and 8-bit
+};
+
+/// Splits a raw header block into fields (unfolding continuation lines into the field).
+[[nodiscard]] QList<RawHeader> splitHeaderBlock(QByteArrayView block);
+
+/// Fills headers, subject, addresses, date and ids of message from its raw top-level fields.
+/// A single-instance field that appears more than once is taken from its first occurrence;
+/// differing copies mark the message as possibly crafted.
+void fillHeaderFields(Message &message, const QList<RawHeader> &headers, const ParseLimits &limits);
+
+/// Chooses bestTextIndex, bestHtmlIndex and attachmentIndexes from the part tree.
+void selectBodies(Message &message);
+
+/// Marks the message as cut short (keeps the first reason).
+void markTooComplex(Message &message, Complexity reason);
+
+/// Adds a warning once.
+void addWarning(Message &message, const QString &warning);
+
+} // namespace Tidings::Mime::Detail
