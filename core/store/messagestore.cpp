@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/store/messagestore.h"
+
+#include "core/store/database.h"
+
+#include <QRegularExpression>
+
+#include <algorithm>
+
+namespace Tidings::Store {
+
+namespace {
+
+struct FlagName {
+    MessageFlag flag;
+    const char *atom;
+};
+constexpr FlagName kFlagNames[] = {
+    {MessageFlag::Seen, "\\Seen"},           {MessageFlag::Answered, "\\Answered"},
+    {MessageFlag::Flagged, "\\Flagged"},     {MessageFlag::Deleted, "\\Deleted"},
+    {MessageFlag::Draft, "\\Draft"},         {MessageFlag::Forwarded, "$Forwarded"},
+    {MessageFlag::Junk, "$Junk"},
+};
+
+constexpr auto kColumns = "SELECT id, account_id, folder_id, uidvalidity, uid, modseq, flags, keywords, internal_date, "
+                          "date, sort_date, size, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
+                          "has_attachments, preview, bodystructure FROM messages";
+
+StoredMessage readMessage(Statement &q)
+{
+    StoredMessage m;
+    m.id = q.value(0).toLongLong();
+    m.accountId = q.value(1).toLongLong();
+    m.folderId = q.value(2).toLongLong();
+    m.uidValidity = quint32(q.value(3).toLongLong());
+    MessageHeader &h = m.header;
+    h.uid = quint32(q.value(4).toLongLong());
+    h.modSeq = q.value(5).toULongLong();
+    h.flags = MessageFlags(q.value(6).toUInt());
+    const QString keywords = q.value(7).toString();
+    if (!keywords.isEmpty())
+        h.keywords = keywords.split(u' ', Qt::SkipEmptyParts);
+    h.internalDate = fromDbTime(q.value(8));
+    h.date = fromDbTime(q.value(9));
+    m.sortDate = fromDbTime(q.value(10));
+    h.size = q.value(11).toLongLong();
+    h.subject = q.value(12).toString();
+    h.from = q.value(13).toString();
+    h.to = q.value(14).toString();
+    h.cc = q.value(15).toString();
+    h.messageId = q.value(16).toString();
+    h.inReplyTo = q.value(17).toString();
+    h.references = q.value(18).toString();
+    h.hasAttachments = q.value(19).toBool();
+    h.preview = q.value(20).toString();
+    h.bodyStructure = q.value(21).toByteArray();
+    return m;
+}
+
+qint64 sortDateOf(const MessageHeader &h)
+{
+    if (h.date.isValid())
+        return h.date.toSecsSinceEpoch();
+    if (h.internalDate.isValid())
+        return h.internalDate.toSecsSinceEpoch();
+    return 0;
+}
+
+QVariant nullIfEmpty(const QString &s)
+{
+    return s.isEmpty() ? QVariant() : QVariant(s);
+}
+
+QVariant nullIfEmpty(const QByteArray &b)
+{
+    return b.isEmpty() ? QVariant() : QVariant(b);
+}
+
+struct FolderInfo {
+    qint64 accountId = 0;
+    bool isInbox = false;
+    quint32 uidValidity = 0;
+};
+
+Result<FolderInfo> folderInfo(Database &db, qint64 folderId)
+{
+    Statement q(db, QStringLiteral("SELECT account_id, is_inbox, uidvalidity FROM folders WHERE id = ?"));
+    q.bind(folderId);
+    if (Error e = q.exec())
+        return e;
+    if (!q.next())
+        return Error::make(Error::Kind::Storage, QStringLiteral("no folder with id %1").arg(folderId));
+    return FolderInfo{q.value(0).toLongLong(), q.value(1).toBool(), quint32(q.value(2).toLongLong())};
+}
+
+// Shared by upsertHeaders and insertLocal: every column of a header, in the order of the
+// INSERT below.
+void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32 uidValidity, const MessageHeader &h)
+{
+    q.bind(folder.accountId)
+        .bind(folderId)
+        .bind(folder.isInbox)
+        .bind(qint64(uidValidity))
+        .bind(h.uid == 0 ? QVariant() : QVariant(qint64(h.uid)))
+        .bind(qint64(h.modSeq))
+        .bind(uint(h.flags.toInt()))
+        .bind(h.keywords.join(u' '))
+        .bind(toDbTime(h.internalDate))
+        .bind(toDbTime(h.date))
+        .bind(sortDateOf(h))
+        .bind(h.size)
+        .bind(h.subject)
+        .bind(h.from)
+        .bind(h.to)
+        .bind(h.cc)
+        .bind(nullIfEmpty(h.messageId))
+        .bind(nullIfEmpty(h.inReplyTo))
+        .bind(nullIfEmpty(h.references))
+        .bind(h.hasAttachments)
+        .bind(h.preview)
+        .bind(nullIfEmpty(h.bodyStructure));
+}
+
+constexpr auto kInsert = "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+                         "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
+                         "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+} // namespace
+
+MessageFlags flagsFromImap(const QList<QByteArray> &atoms, QStringList *keywords)
+{
+    MessageFlags flags;
+    for (const QByteArray &atom : atoms) {
+        bool known = false;
+        for (const FlagName &name : kFlagNames) {
+            if (atom.compare(name.atom, Qt::CaseInsensitive) == 0) {
+                flags |= name.flag;
+                known = true;
+                break;
+            }
+        }
+        // \Recent is session state (RFC 3501 §2.3.2), never cached.
+        if (!known && keywords && atom.compare("\\Recent", Qt::CaseInsensitive) != 0 && !atom.isEmpty())
+            keywords->append(QString::fromLatin1(atom));
+    }
+    return flags;
+}
+
+QList<QByteArray> flagsToImap(MessageFlags flags)
+{
+    QList<QByteArray> out;
+    for (const FlagName &name : kFlagNames) {
+        if (flags.testFlag(name.flag))
+            out << QByteArray(name.atom);
+    }
+    return out;
+}
+
+Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QList<MessageHeader> &headers)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Result<FolderInfo> folder = folderInfo(m_db, folderId);
+    if (!folder)
+        return folder.error();
+
+    Statement q(m_db, QLatin1String(kInsert) + QStringLiteral(
+        " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
+        "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
+        "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
+        "size = excluded.size, subject = excluded.subject, from_addr = excluded.from_addr, "
+        "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, message_id = excluded.message_id, "
+        "in_reply_to = excluded.in_reply_to, refs = excluded.refs, has_attachments = excluded.has_attachments, "
+        "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
+        "bodystructure = coalesce(excluded.bodystructure, bodystructure)"));
+    for (const MessageHeader &h : headers) {
+        if (h.uid == 0)
+            return Error::make(Error::Kind::Storage, QStringLiteral("upsertHeaders needs a server UID for every header"));
+        bindHeader(q, *folder, folderId, uidValidity, h);
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Result<qint64> MessageStore::insertLocal(qint64 folderId, const MessageHeader &header)
+{
+    Result<FolderInfo> folder = folderInfo(m_db, folderId);
+    if (!folder)
+        return folder.error();
+    MessageHeader h = header;
+    h.uid = 0;
+    Statement q(m_db, QLatin1String(kInsert));
+    bindHeader(q, *folder, folderId, folder->uidValidity, h);
+    if (Error e = q.exec())
+        return e;
+    return q.lastInsertId();
+}
+
+Error MessageStore::applyFlags(qint64 folderId, quint32 uidValidity, const QList<FlagUpdate> &updates)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("UPDATE messages SET flags = ?, keywords = ?, "
+                                     "modseq = CASE WHEN ? = 0 THEN modseq ELSE ? END "
+                                     "WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+    for (const FlagUpdate &u : updates) {
+        q.bind(uint(u.flags.toInt()))
+            .bind(u.keywords.join(u' '))
+            .bind(qint64(u.modSeq))
+            .bind(qint64(u.modSeq))
+            .bind(folderId)
+            .bind(qint64(uidValidity))
+            .bind(qint64(u.uid));
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Error MessageStore::changeFlags(const QList<qint64> &messageIds, MessageFlags add, MessageFlags remove)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("UPDATE messages SET flags = (flags | ?) & ~? WHERE id = ?"));
+    for (qint64 id : messageIds) {
+        q.bind(uint(add.toInt())).bind(uint(remove.toInt())).bind(id);
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Error MessageStore::expungeUids(qint64 folderId, quint32 uidValidity, const QList<quint32> &uids)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+    for (quint32 uid : uids) {
+        q.bind(folderId).bind(qint64(uidValidity)).bind(qint64(uid));
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Error MessageStore::remove(const QList<qint64> &messageIds)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("DELETE FROM messages WHERE id = ?"));
+    for (qint64 id : messageIds) {
+        q.bind(id);
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Error MessageStore::moveLocal(const QList<qint64> &messageIds, qint64 targetFolderId)
+{
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    Result<FolderInfo> target = folderInfo(m_db, targetFolderId);
+    if (!target)
+        return target.error();
+    Statement q(m_db, QStringLiteral("UPDATE messages SET folder_id = ?, in_inbox = ?, uidvalidity = ?, uid = NULL, "
+                                     "modseq = 0 WHERE id = ? AND account_id = ?"));
+    for (qint64 id : messageIds) {
+        q.bind(targetFolderId).bind(target->isInbox).bind(qint64(target->uidValidity)).bind(id).bind(target->accountId);
+        if (Error e = q.exec())
+            return e;
+        if (q.rowsAffected() != 1)
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("message %1 does not exist in the account of folder %2")
+                                   .arg(id)
+                                   .arg(targetFolderId));
+    }
+    return t.commit();
+}
+
+Error MessageStore::assignUid(qint64 messageId, quint32 uidValidity, quint32 uid)
+{
+    Statement q(m_db, QStringLiteral("UPDATE messages SET uidvalidity = ?, uid = ? WHERE id = ? AND uid IS NULL"));
+    q.bind(qint64(uidValidity)).bind(qint64(uid)).bind(messageId);
+    if (Error e = q.exec())
+        return e;
+    if (q.rowsAffected() != 1)
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("message %1 does not exist or already has a UID").arg(messageId));
+    return {};
+}
+
+Result<QList<quint32>> MessageStore::uids(qint64 folderId, quint32 uidValidity)
+{
+    Statement q(m_db, QStringLiteral("SELECT uid FROM messages WHERE folder_id = ? AND uidvalidity = ? "
+                                     "AND uid IS NOT NULL ORDER BY uid"));
+    q.bind(folderId).bind(qint64(uidValidity));
+    if (Error e = q.exec())
+        return e;
+    QList<quint32> out;
+    while (q.next())
+        out << quint32(q.value(0).toLongLong());
+    return out;
+}
+
+Result<StoredMessage> MessageStore::get(qint64 messageId)
+{
+    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE id = ?"));
+    q.bind(messageId);
+    if (Error e = q.exec())
+        return e;
+    if (!q.next())
+        return Error::make(Error::Kind::Storage, QStringLiteral("no message with id %1").arg(messageId));
+    return readMessage(q);
+}
+
+Result<std::optional<StoredMessage>> MessageStore::findByUid(qint64 folderId, quint32 uidValidity, quint32 uid)
+{
+    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+    q.bind(folderId).bind(qint64(uidValidity)).bind(qint64(uid));
+    if (Error e = q.exec())
+        return e;
+    if (!q.next())
+        return std::optional<StoredMessage>();
+    return std::optional<StoredMessage>(readMessage(q));
+}
+
+Result<QList<StoredMessage>> MessageStore::findByMessageId(const QString &messageId)
+{
+    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE message_id = ? ORDER BY sort_date DESC, id DESC"));
+    q.bind(messageId);
+    if (Error e = q.exec())
+        return e;
+    QList<StoredMessage> out;
+    while (q.next())
+        out << readMessage(q);
+    return out;
+}
+
+Result<MessagePage> MessageStore::page(const QString &where, const QVariantList &binds, int limit,
+                                       std::optional<PageCursor> after)
+{
+    QString sql = QLatin1String(kColumns) + QStringLiteral(" WHERE ") + where;
+    if (after)
+        sql += QStringLiteral(" AND (sort_date, id) < (?, ?)");
+    sql += QStringLiteral(" ORDER BY sort_date DESC, id DESC LIMIT ?");
+    Statement q(m_db, sql);
+    for (const QVariant &v : binds)
+        q.bind(v);
+    if (after)
+        q.bind(after->sortDate).bind(after->id);
+    q.bind(std::max(limit, 0));
+    if (Error e = q.exec())
+        return e;
+    MessagePage out;
+    while (q.next())
+        out.messages << readMessage(q);
+    if (limit > 0 && out.messages.size() == limit) {
+        const StoredMessage &last = out.messages.constLast();
+        out.next = PageCursor{last.sortDate.isValid() ? last.sortDate.toSecsSinceEpoch() : 0, last.id};
+    }
+    return out;
+}
+
+Result<MessagePage> MessageStore::folderPage(qint64 folderId, int limit, std::optional<PageCursor> after)
+{
+    return page(QStringLiteral("folder_id = ?"), {folderId}, limit, after);
+}
+
+Result<QList<StoredMessage>> MessageStore::folderPageAt(qint64 folderId, int limit, int offset)
+{
+    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE folder_id = ? ORDER BY sort_date DESC, id DESC "
+                                                               "LIMIT ? OFFSET ?"));
+    q.bind(folderId).bind(limit).bind(offset);
+    if (Error e = q.exec())
+        return e;
+    QList<StoredMessage> out;
+    while (q.next())
+        out << readMessage(q);
+    return out;
+}
+
+Result<MessagePage> MessageStore::unifiedInboxPage(int limit, std::optional<PageCursor> after)
+{
+    return page(QStringLiteral("in_inbox = 1"), {}, limit, after);
+}
+
+Error MessageStore::setSearchText(qint64 messageId, const QString &text)
+{
+    Statement q(m_db, QStringLiteral("INSERT INTO message_text (message_id, account_id, body) "
+                                     "SELECT id, account_id, ? FROM messages WHERE id = ? "
+                                     "ON CONFLICT (message_id) DO UPDATE SET body = excluded.body"));
+    q.bind(text).bind(messageId);
+    if (Error e = q.exec())
+        return e;
+    if (q.rowsAffected() != 1)
+        return Error::make(Error::Kind::Storage, QStringLiteral("no message with id %1").arg(messageId));
+    return {};
+}
+
+QString MessageStore::ftsQuery(const QString &text)
+{
+    static const QRegularExpression space(QStringLiteral("\\s+"));
+    QStringList terms;
+    const QStringList words = text.split(space, Qt::SkipEmptyParts);
+    for (QString word : words) {
+        word.replace(u'"', QStringLiteral("\"\""));
+        terms << u'"' + word + QStringLiteral("\"*");
+    }
+    return terms.join(u' ');
+}
+
+Result<QList<StoredMessage>> MessageStore::search(const QString &text, int limit, qint64 accountId)
+{
+    const QString match = ftsQuery(text);
+    if (match.isEmpty())
+        return QList<StoredMessage>();
+    // The index is walked newest row first and stops at the limit; the join never sorts the
+    // whole match set, so a common word stays fast in a million messages.
+    QString columns = QLatin1String(kColumns);
+    columns.replace(QStringLiteral(" FROM messages"), QString());
+    columns.replace(QStringLiteral("SELECT "), QString());
+    const QStringList names = columns.split(QStringLiteral(", "));
+    QStringList qualified;
+    for (const QString &name : names)
+        qualified << QStringLiteral("m.") + name;
+    Statement q(m_db, QStringLiteral("SELECT ") + qualified.join(QStringLiteral(", ")) +
+                          QStringLiteral(" FROM messages_fts f JOIN messages m ON m.id = f.rowid "
+                                         "WHERE messages_fts MATCH ? AND (? = 0 OR m.account_id = ?) "
+                                         "ORDER BY f.rowid DESC LIMIT ?"));
+    q.bind(match).bind(accountId).bind(accountId).bind(std::max(limit, 0));
+    if (Error e = q.exec())
+        return e;
+    QList<StoredMessage> out;
+    while (q.next())
+        out << readMessage(q);
+    std::stable_sort(out.begin(), out.end(), [](const StoredMessage &a, const StoredMessage &b) {
+        return a.sortDate > b.sortDate || (a.sortDate == b.sortDate && a.id > b.id);
+    });
+    return out;
+}
+
+} // namespace Tidings::Store

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#pragma once
+
+#include "core/store/result.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+namespace Tidings::Store {
+
+class Database;
+
+/// One fetched body section of a message (IMAP BODY[section], or "" for the whole message).
+struct MessagePart {
+    qint64 messageId = 0;
+    QString section;
+    qint64 announcedSize = 0; ///< the size the server announced (literal length / BODYSTRUCTURE)
+    qint64 receivedSize = 0;
+    bool complete = false;    ///< every announced byte arrived
+    QByteArray content;       ///< the bytes received so far
+};
+
+/// The message_parts table and the part files beside the database.
+///
+/// A part is complete only when every announced byte arrived; the schema enforces it with a
+/// CHECK. A part whose announced size is above Options::partFileThreshold is kept in a file
+/// under `<profile>/parts/` (file databases only); its row records how many bytes of the file
+/// are valid, and the file is written before the row that makes it visible, so a crash leaves
+/// at worst an unreferenced file (removeOrphanFiles()) or trailing bytes past received_size
+/// (ignored and overwritten), never a row pointing at missing data.
+class PartStore final
+{
+public:
+    explicit PartStore(Database &db) : m_db(db) {}
+
+    /// Stores a section fetched in one piece. Complete iff data.size() == announcedSize; more
+    /// bytes than announced is an error.
+    Error store(qint64 messageId, const QString &section, qint64 announcedSize, const QByteArray &data);
+    /// Adds the next piece of a section fetched in parts (BODY.PEEK[section]<offset.length>).
+    /// @p offset must equal the bytes already received; the part becomes complete when the
+    /// announced size is reached.
+    Error append(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset, const QByteArray &data);
+    /// The part with its content, or nullopt when nothing of it is stored.
+    [[nodiscard]] Result<std::optional<MessagePart>> get(qint64 messageId, const QString &section);
+    /// Deletes part files no row refers to (left by deleted messages or interrupted writes).
+    /// Returns how many were removed.
+    [[nodiscard]] Result<int> removeOrphanFiles();
+
+private:
+    Error write(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset, const QByteArray &data);
+    [[nodiscard]] QString partsDir() const;
+
+    Database &m_db;
+};
+
+} // namespace Tidings::Store

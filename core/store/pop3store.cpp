@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/store/pop3store.h"
+
+#include "core/common/clock.h"
+#include "core/store/database.h"
+#include "core/store/partstore.h"
+
+namespace Tidings::Store {
+
+Result<QSet<QString>> Pop3Store::knownUidls(qint64 accountId)
+{
+    Statement q(m_db, QStringLiteral("SELECT uidl FROM pop3_uidls WHERE account_id = ?"));
+    q.bind(accountId);
+    if (Error e = q.exec())
+        return e;
+    QSet<QString> out;
+    while (q.next())
+        out.insert(q.value(0).toString());
+    return out;
+}
+
+Result<qint64> Pop3Store::storeMessage(qint64 folderId, const QString &uidl, const MessageHeader &header,
+                                       const QByteArray &raw)
+{
+    Transaction t(m_db, Durability::Full);
+    if (t.error())
+        return t.error();
+
+    qint64 accountId = 0;
+    {
+        Statement q(m_db, QStringLiteral("SELECT account_id FROM folders WHERE id = ?"));
+        q.bind(folderId);
+        if (Error e = q.exec())
+            return e;
+        if (!q.next())
+            return Error::make(Error::Kind::Storage, QStringLiteral("no folder with id %1").arg(folderId));
+        accountId = q.value(0).toLongLong();
+    }
+    {
+        Statement q(m_db, QStringLiteral("SELECT coalesce(message_id, 0) FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
+        q.bind(accountId).bind(uidl);
+        if (Error e = q.exec())
+            return e;
+        if (q.next())
+            return q.value(0).toLongLong();
+    }
+
+    Result<qint64> messageId = MessageStore(m_db).insertLocal(folderId, header);
+    if (!messageId)
+        return messageId.error();
+    if (Error e = PartStore(m_db).store(*messageId, QString(), raw.size(), raw))
+        return e;
+    {
+        Statement q(m_db, QStringLiteral("INSERT INTO pop3_uidls (account_id, uidl, message_id, first_seen) "
+                                         "VALUES (?, ?, ?, ?)"));
+        q.bind(accountId).bind(uidl).bind(*messageId).bind(toDbTime(m_db.clock().now()));
+        if (Error e = q.exec())
+            return e;
+    }
+    if (Error e = t.commit())
+        return e;
+    return *messageId;
+}
+
+Error Pop3Store::markDeletedOnServer(qint64 accountId, const QStringList &uidls)
+{
+    Transaction t(m_db, Durability::Full);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("UPDATE pop3_uidls SET deleted_on_server = 1 WHERE account_id = ? AND uidl = ?"));
+    for (const QString &uidl : uidls) {
+        q.bind(accountId).bind(uidl);
+        if (Error e = q.exec())
+            return e;
+    }
+    return t.commit();
+}
+
+Result<QStringList> Pop3Store::dueForDeletion(qint64 accountId, const QDateTime &before)
+{
+    Statement q(m_db, QStringLiteral("SELECT uidl FROM pop3_uidls WHERE account_id = ? AND deleted_on_server = 0 "
+                                     "AND first_seen < ? ORDER BY first_seen, uidl"));
+    q.bind(accountId).bind(toDbTime(before));
+    if (Error e = q.exec())
+        return e;
+    QStringList out;
+    while (q.next())
+        out << q.value(0).toString();
+    return out;
+}
+
+Result<int> Pop3Store::forgetMissing(qint64 accountId, const QSet<QString> &onServer)
+{
+    Result<QSet<QString>> known = knownUidls(accountId);
+    if (!known)
+        return known.error();
+    Transaction t(m_db, Durability::Full);
+    if (t.error())
+        return t.error();
+    Statement q(m_db, QStringLiteral("DELETE FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
+    int forgotten = 0;
+    for (const QString &uidl : *known) {
+        if (onServer.contains(uidl))
+            continue;
+        q.bind(accountId).bind(uidl);
+        if (Error e = q.exec())
+            return e;
+        forgotten += q.rowsAffected();
+    }
+    if (Error e = t.commit())
+        return e;
+    return forgotten;
+}
+
+Result<QList<Pop3Record>> Pop3Store::records(qint64 accountId)
+{
+    Statement q(m_db, QStringLiteral("SELECT account_id, uidl, coalesce(message_id, 0), first_seen, deleted_on_server "
+                                     "FROM pop3_uidls WHERE account_id = ? ORDER BY first_seen, uidl"));
+    q.bind(accountId);
+    if (Error e = q.exec())
+        return e;
+    QList<Pop3Record> out;
+    while (q.next())
+        out << Pop3Record{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toLongLong(),
+                          fromDbTime(q.value(3)), q.value(4).toBool()};
+    return out;
+}
+
+} // namespace Tidings::Store

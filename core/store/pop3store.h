@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#pragma once
+
+#include "core/store/messagestore.h"
+#include "core/store/result.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+namespace Tidings::Store {
+
+class Database;
+
+/// What the store remembers of one POP3 message (RFC 1939 UIDL).
+struct Pop3Record {
+    qint64 accountId = 0;
+    QString uidl;
+    qint64 messageId = 0;  ///< the local copy; 0 once the user deleted it (the UIDL stays known)
+    QDateTime firstSeen;
+    bool deletedOnServer = false;
+    friend bool operator==(const Pop3Record &, const Pop3Record &) = default;
+};
+
+/// POP3 state: which UIDLs were downloaded, and which were deleted on the server.
+///
+/// The poller's order is: storeMessage() (message, raw bytes and UIDL committed together with
+/// synchronous=FULL), then DELE, then markDeletedOnServer(). A crash before the commit loses
+/// nothing (the message is still on the server and its UIDL unknown); a crash after it
+/// duplicates nothing (the UIDL is known). Every write is Durability::Full.
+class Pop3Store final
+{
+public:
+    explicit Pop3Store(Database &db) : m_db(db) {}
+
+    /// Every UIDL already downloaded for the account.
+    [[nodiscard]] Result<QSet<QString>> knownUidls(qint64 accountId);
+    /// Stores a downloaded message into @p folderId (its INBOX) with its raw bytes as the
+    /// complete "" section and its UIDL, in one durable transaction. If the UIDL is already
+    /// known, nothing is written and the existing message id (0 if deleted locally) returned.
+    [[nodiscard]] Result<qint64> storeMessage(qint64 folderId, const QString &uidl, const MessageHeader &header,
+                                              const QByteArray &raw);
+    /// Records that DELE of these UIDLs was accepted (after QUIT ended the transaction).
+    Error markDeletedOnServer(qint64 accountId, const QStringList &uidls);
+    /// UIDLs still on the server that were first seen before @p before ("leave on server for
+    /// N days"), oldest first.
+    [[nodiscard]] Result<QStringList> dueForDeletion(qint64 accountId, const QDateTime &before);
+    /// Forgets records of UIDLs the server no longer lists (the maildrop dropped them).
+    [[nodiscard]] Result<int> forgetMissing(qint64 accountId, const QSet<QString> &onServer);
+    [[nodiscard]] Result<QList<Pop3Record>> records(qint64 accountId);
+
+private:
+    Database &m_db;
+};
+
+} // namespace Tidings::Store
