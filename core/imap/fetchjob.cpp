@@ -34,8 +34,8 @@ QByteArray FetchScope::attributes(bool uid) const
             item += '<' + QByteArray::number(partial->first) + '.' + QByteArray::number(partial->second) + '>';
         items << item;
     }
-    if (items.isEmpty())
-        items << "FLAGS";
+    if (items.size() == (uid ? 1 : 0))
+        items << "FLAGS"; // nothing asked for: FLAGS is the cheapest meaningful item
     return '(' + items.join(' ') + ')';
 }
 
@@ -43,7 +43,7 @@ QByteArray FetchScope::modifiers() const
 {
     if (changedSince == 0)
         return {};
-    QByteArray out = " (CHANGEDSINCE " + QByteArray::number(qulonglong(changedSince));
+    QByteArray out = "(CHANGEDSINCE " + QByteArray::number(qulonglong(changedSince));
     if (vanished)
         out += " VANISHED";
     out += ')';
@@ -95,8 +95,9 @@ void FetchJob::run()
     if (m_sink)
         s->setBodySink(m_sink);
     Command command(m_uid ? "UID FETCH" : "FETCH");
-    command.arg(m_set.toByteArray()).arg(m_scope.attributes(m_uid));
-    command.append(m_scope.modifiers());
+    command.sequenceSet(m_set).arg(m_scope.attributes(m_uid));
+    if (const QByteArray modifiers = m_scope.modifiers(); !modifiers.isEmpty())
+        command.arg(modifiers);
     sendCommand(command);
 }
 

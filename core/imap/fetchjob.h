@@ -33,7 +33,7 @@ struct FetchScope {
 
     /// The fetch attribute list, e.g. "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])".
     [[nodiscard]] QByteArray attributes(bool uid) const;
-    /// The modifier list, e.g. " (CHANGEDSINCE 12 VANISHED)", or empty.
+    /// The modifier list, e.g. "(CHANGEDSINCE 12 VANISHED)", or empty.
     [[nodiscard]] QByteArray modifiers() const;
 };
 

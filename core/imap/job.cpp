@@ -3,117 +3,99 @@
 #include "core/imap/job.h"
 
 #include "core/imap/session.h"
-#include "core/imap/utf7.h"
 
 namespace Tidings::Imap {
 
-namespace {
-
-bool isAtomChar(char c)
+Command::Command(QByteArray name)
+    : m_name(std::move(name))
 {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f)
-        return false;
-    switch (c) {
-    case '(': case ')': case '{': case '%': case '*': case '"': case '\\': case ']':
-        return false;
-    default:
-        return true;
-    }
+    keyword(m_name);
 }
 
-} // namespace
-
-Command::StringForm Command::formFor(const QByteArray &value, bool allowAtom)
+Command &Command::keyword(const QByteArray &words)
 {
-    if (value.isEmpty())
-        return StringForm::Quoted;
-    bool atom = allowAtom;
-    for (char c : value) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u == 0 || u == '\r' || u == '\n' || u >= 0x80)
-            return StringForm::Literal;
-        if (!isAtomChar(c))
-            atom = false;
-    }
-    // NIL as an atom would be read as nothing.
-    if (atom && value.compare("NIL", Qt::CaseInsensitive) == 0)
-        atom = false;
-    return atom ? StringForm::Atom : StringForm::Quoted;
-}
-
-QByteArray Command::quote(const QByteArray &value)
-{
-    QByteArray out;
-    out.reserve(value.size() + 2);
-    out += '"';
-    for (char c : value) {
-        if (c == '"' || c == '\\')
-            out += '\\';
-        out += c;
-    }
-    out += '"';
-    return out;
-}
-
-void Command::addString(const QByteArray &value, bool allowAtom)
-{
-    switch (formFor(value, allowAtom)) {
-    case StringForm::Atom:
-        m_parts.append({" " + value, false});
-        break;
-    case StringForm::Quoted:
-        m_parts.append({" " + quote(value), false});
-        break;
-    case StringForm::Literal:
-        m_parts.append({" ", false});
-        m_parts.append({value, true});
-        break;
-    }
+    m_steps.append([words](CommandBuilder &b) { b.keyword(words); });
+    return *this;
 }
 
 Command &Command::arg(const QByteArray &raw)
 {
-    m_parts.append({" " + raw, false});
+    m_steps.append([raw](CommandBuilder &b) { b.raw(raw); });
+    return *this;
+}
+
+Command &Command::number(quint64 value)
+{
+    m_steps.append([value](CommandBuilder &b) { b.number(value); });
+    return *this;
+}
+
+Command &Command::sequenceSet(const UidSet &set)
+{
+    m_steps.append([set](CommandBuilder &b) { b.sequenceSet(set); });
     return *this;
 }
 
 Command &Command::astring(const QByteArray &value)
 {
-    addString(value, true);
+    m_steps.append([value](CommandBuilder &b) { b.astring(value); });
     return *this;
 }
 
 Command &Command::string(const QByteArray &value)
 {
-    addString(value, false);
+    m_steps.append([value](CommandBuilder &b) { b.string(value); });
     return *this;
 }
 
 Command &Command::literal(const QByteArray &data)
 {
-    m_parts.append({" ", false});
-    m_parts.append({data, true});
+    m_steps.append([data](CommandBuilder &b) { b.literal(data); });
     return *this;
 }
 
-Command &Command::append(const QByteArray &raw)
+Command &Command::mailbox(const QString &name)
 {
-    m_parts.append({raw, false});
+    m_steps.append([name](CommandBuilder &b) { b.mailbox(name); });
+    return *this;
+}
+
+Command &Command::mailbox(const MailboxName &name)
+{
+    m_steps.append([name](CommandBuilder &b) { b.mailbox(name); });
+    return *this;
+}
+
+Command &Command::flags(const QList<QByteArray> &flags)
+{
+    m_steps.append([flags](CommandBuilder &b) { b.flags(flags); });
+    return *this;
+}
+
+Command &Command::beginList()
+{
+    m_steps.append([](CommandBuilder &b) { b.beginList(); });
+    return *this;
+}
+
+Command &Command::endList()
+{
+    m_steps.append([](CommandBuilder &b) { b.endList(); });
     return *this;
 }
 
 Command &Command::extend(const Command &other)
 {
-    m_parts += other.m_parts;
+    m_steps += other.m_steps;
     return *this;
 }
 
-Command &Command::mailbox(const QString &name, bool utf8)
+std::variant<EncodedCommand, Error> Command::encode(const QByteArray &tag, const EncoderOptions &options) const
 {
-    if (name.compare(u"INBOX", Qt::CaseInsensitive) == 0)
-        return arg("INBOX");
-    return astring(utf8 ? name.toUtf8() : encodeModifiedUtf7(name));
+    CommandBuilder builder(tag, options);
+    for (const Step &step : m_steps)
+        step(builder);
+    return builder.build();
 }
 
 Job::Job(Session *session, QObject *parent)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/common/error.h"
+#include "core/imap/encoder.h"
 #include "core/imap/response.h"
 
 #include <QByteArray>
@@ -11,61 +12,65 @@
 #include <QPointer>
 #include <QString>
 
+#include <functional>
+#include <variant>
+
 namespace Tidings::Imap {
 
 class Session;
 
-/// One IMAP command as a job hands it to the session: arguments and literals in order, without
-/// the tag and the final CRLF. The session renders literals as synchronizing `{n}` (waiting for
-/// the server's `+`) or, when the server allows it, non-synchronizing `{n+}` (RFC 7888).
-///
-/// Argument helpers quote as RFC 9051 §4.3 requires: an atom when every byte is an ATOM-CHAR, a
-/// quoted string when the bytes are 7-bit text without CR/LF, a literal otherwise.
+/// One IMAP command as a job describes it: the arguments in order, without the tag. The session
+/// assigns the tag when the command goes out and renders it through CommandBuilder
+/// (core/imap/encoder.h) with the options the server allows (LITERAL+/LITERAL-, UTF8=ACCEPT,
+/// BINARY), so quoting, literals and the refusal of values that cannot be sent safely (CR, LF or
+/// NUL in a mailbox name or a search string) are decided in one place. A refused command never
+/// reaches the wire: its job finishes with the encoder's error.
 class Command final
 {
 public:
-    struct Part {
-        QByteArray bytes;
-        bool literal = false;
-    };
-
     Command() = default;
-    explicit Command(QByteArray name) { m_parts.append({name, false}); m_name = std::move(name); }
+    /// Starts with the command name ("LOGIN", "UID FETCH").
+    explicit Command(QByteArray name);
 
-    /// Raw protocol text, appended after a space (atoms, parenthesised lists, sequence sets).
+    /// Keywords ("RETURN", "+FLAGS.SILENT", FETCH item names).
+    Command &keyword(const QByteArray &words);
+    /// Verbatim protocol text (parenthesised lists, modifiers): refused if it holds CR, LF or NUL.
     Command &arg(const QByteArray &raw);
+    Command &number(quint64 value);
+    Command &sequenceSet(const UidSet &set);
     /// An astring: atom, quoted string or literal, whichever the bytes allow.
     Command &astring(const QByteArray &value);
     /// A string (never an atom): quoted or literal.
     Command &string(const QByteArray &value);
-    /// A literal, always (message content for APPEND).
+    /// A literal, always (APPEND message data).
     Command &literal(const QByteArray &data);
-    /// A mailbox name: modified UTF-7 (RFC 3501 §5.1.3), or UTF-8 when @p utf8 (RFC 6855), then
-    /// as an astring. "INBOX" in any case is sent as INBOX.
-    Command &mailbox(const QString &name, bool utf8 = false);
-    /// A mailbox name exactly as the server sent it (ListEntry::mailbox.raw).
-    Command &mailboxRaw(const QByteArray &raw) { return astring(raw); }
-    /// Appends raw text without a separating space.
-    Command &append(const QByteArray &raw);
-    /// Appends every part of @p other (a criteria list built separately).
+    /// A mailbox name a person typed: modified UTF-7 (RFC 3501 §5.1.3) or UTF-8 under UTF8=ACCEPT.
+    Command &mailbox(const QString &name);
+    /// A mailbox name exactly as the server sent it.
+    Command &mailbox(const MailboxName &name);
+    /// A flag list "(\\Seen $Label)".
+    Command &flags(const QList<QByteArray> &flags);
+    Command &beginList();
+    Command &endList();
+    /// Appends every argument of @p other (criteria built separately).
     Command &extend(const Command &other);
 
-    [[nodiscard]] const QList<Part> &parts() const { return m_parts; }
-    /// The command name ("LOGIN", "UID FETCH"), for logs and errors.
+    /// The command name, for logs and errors.
     [[nodiscard]] const QByteArray &name() const { return m_name; }
     /// True when the command carries a secret: logged as `TAG NAME ***`.
     [[nodiscard]] bool isSecret() const { return m_secret; }
-    Command &setSecret(bool secret) { m_secret = secret; return *this; }
+    Command &setSecret(bool secret)
+    {
+        m_secret = secret;
+        return *this;
+    }
 
-    /// The encoding an astring gets: atom, quoted or literal.
-    enum class StringForm { Atom, Quoted, Literal };
-    [[nodiscard]] static StringForm formFor(const QByteArray &value, bool allowAtom);
-    /// Quoted form of 7-bit text ("a\"b").
-    [[nodiscard]] static QByteArray quote(const QByteArray &value);
+    /// Renders the command with @p tag; the EncodedCommand or the encoder's refusal.
+    [[nodiscard]] std::variant<EncodedCommand, Error> encode(const QByteArray &tag, const EncoderOptions &options) const;
 
 private:
-    void addString(const QByteArray &value, bool allowAtom);
-    QList<Part> m_parts;
+    using Step = std::function<void(CommandBuilder &)>;
+    QList<Step> m_steps;
     QByteArray m_name;
     bool m_secret = false;
 };

@@ -74,17 +74,12 @@ void IdJob::run()
     if (fields.isEmpty()) {
         command.arg("NIL");
     } else {
-        command.arg("(");
-        bool first = true;
+        command.beginList();
         for (const auto &[key, value] : fields) {
-            // RFC 2971 §3.3: field values are strings of at most 1024 bytes.
-            command.append(first ? QByteArray() : QByteArray(" "));
-            command.append(Command::quote(key.left(30)));
-            command.append(" ");
-            command.append(Command::quote(value.left(1024)));
-            first = false;
+            // RFC 2971 §3.3: field names up to 30 bytes, values up to 1024.
+            command.string(key.left(30)).string(value.left(1024));
         }
-        command.append(")");
+        command.endList();
     }
     sendCommand(command);
 }
@@ -124,7 +119,7 @@ void LogoutJob::aborted(const Error &error)
 
 void MailboxCommandJob::run()
 {
-    sendCommand(Command(verb()).mailbox(m_mailbox, utf8Names(session())));
+    sendCommand(Command(verb()).mailbox(m_mailbox));
 }
 
 QString MailboxCommandJob::describe() const
@@ -134,8 +129,7 @@ QString MailboxCommandJob::describe() const
 
 void RenameJob::run()
 {
-    const bool utf8 = utf8Names(session());
-    sendCommand(Command("RENAME").mailbox(m_from, utf8).mailbox(m_to, utf8));
+    sendCommand(Command("RENAME").mailbox(m_from).mailbox(m_to));
 }
 
 void ListJob::run()
@@ -186,7 +180,7 @@ void StatusJob::run()
         if (session()->capabilities().condStore())
             items << "HIGHESTMODSEQ";
     }
-    sendCommand(Command("STATUS").mailbox(m_mailbox, utf8Names(session())).arg('(' + items.join(' ') + ')'));
+    sendCommand(Command("STATUS").mailbox(m_mailbox).arg('(' + items.join(' ') + ')'));
 }
 
 bool StatusJob::handleUntagged(const Response &response)
@@ -210,7 +204,7 @@ void SelectJob::run()
         return;
     }
     Command command(m_readOnly ? "EXAMINE" : "SELECT");
-    command.mailbox(m_mailbox, utf8Names(s));
+    command.mailbox(m_mailbox);
     if (m_qresync) {
         QByteArray p = "(QRESYNC (" + QByteArray::number(m_qresync->uidValidity) + ' '
             + QByteArray::number(qulonglong(m_qresync->highestModSeq));

@@ -8,11 +8,6 @@ namespace Tidings::Imap {
 
 namespace {
 
-bool utf8Names(const Session *session)
-{
-    return session->isEnabled("UTF8=ACCEPT");
-}
-
 Error needSelected(const Session *session, const QString &what)
 {
     if (session->state() == Session::State::Selected)
@@ -52,7 +47,13 @@ void StoreJob::run()
         return;
     }
     Command command(m_uid ? "UID STORE" : "STORE");
-    command.append(commandText().mid(m_uid ? 9 : 5));
+    command.sequenceSet(m_set);
+    if (m_unchangedSince)
+        command.arg("(UNCHANGEDSINCE " + QByteArray::number(qulonglong(*m_unchangedSince)) + ')');
+    QByteArray item = m_mode == Mode::Add ? "+FLAGS" : (m_mode == Mode::Remove ? "-FLAGS" : "FLAGS");
+    if (m_silent)
+        item += ".SILENT";
+    command.keyword(item).flags(m_flags);
     sendCommand(command);
 }
 
@@ -146,7 +147,7 @@ void CopyJob::run()
         finish(e);
         return;
     }
-    sendCommand(Command("UID COPY").arg(m_uids.toByteArray()).mailbox(m_destination, utf8Names(session())));
+    sendCommand(Command("UID COPY").sequenceSet(m_uids).mailbox(m_destination));
 }
 
 void CopyJob::succeeded(const StatusResponse &response)
@@ -173,8 +174,8 @@ void MoveJob::run()
     m_usedMove = s->capabilities().move();
     m_step = m_usedMove ? Step::Move : Step::Copy;
     sendCommand(Command(m_usedMove ? "UID MOVE" : "UID COPY")
-                    .arg(m_uids.toByteArray())
-                    .mailbox(m_destination, utf8Names(s)));
+                    .sequenceSet(m_uids)
+                    .mailbox(m_destination));
 }
 
 void MoveJob::takeCopyUid(const ResponseCode &code)
@@ -211,7 +212,7 @@ void MoveJob::handleTagged(const StatusResponse &response)
         return;
     case Step::Copy:
         m_step = Step::Store;
-        sendCommand(Command("UID STORE").arg(m_uids.toByteArray()).arg("+FLAGS.SILENT (\\Deleted)"));
+        sendCommand(Command("UID STORE").sequenceSet(m_uids).keyword("+FLAGS.SILENT").flags({"\\Deleted"}));
         return;
     case Step::Store:
         if (!session()->capabilities().uidPlus()) {
@@ -219,7 +220,7 @@ void MoveJob::handleTagged(const StatusResponse &response)
             return;
         }
         m_step = Step::Expunge;
-        sendCommand(Command("UID EXPUNGE").arg(m_uids.toByteArray()));
+        sendCommand(Command("UID EXPUNGE").sequenceSet(m_uids));
         return;
     case Step::Expunge:
         m_expunged = true;
@@ -242,7 +243,7 @@ void ExpungeJob::run()
             finish(Error::make(Error::Kind::Config, QStringLiteral("UID EXPUNGE needs UIDPLUS")));
             return;
         }
-        sendCommand(Command("UID EXPUNGE").arg(m_uids.toByteArray()));
+        sendCommand(Command("UID EXPUNGE").sequenceSet(m_uids));
         return;
     }
     sendCommand(Command("EXPUNGE"));
@@ -283,17 +284,16 @@ QByteArray AppendJob::formatDateTime(const QDateTime &dateTime)
 
 void AppendJob::run()
 {
-    Session *s = session();
     if (m_content.isEmpty()) {
         finish(Error::make(Error::Kind::Config, QStringLiteral("APPEND of an empty message")));
         return;
     }
     Command command("APPEND");
-    command.mailbox(m_mailbox, utf8Names(s));
+    command.mailbox(m_mailbox);
     if (!m_flags.isEmpty())
-        command.arg('(' + m_flags.join(' ') + ')');
+        command.flags(m_flags);
     if (m_date.isValid())
-        command.arg('"' + formatDateTime(m_date) + '"');
+        command.string(formatDateTime(m_date));
     command.literal(m_content);
     sendCommand(command);
 }

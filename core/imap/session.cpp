@@ -883,27 +883,23 @@ QByteArray Session::writeCommand(const QByteArray &tag, const Command &command, 
     pending->done = std::move(done);
     pending->secret = command.isSecret();
 
-    // Render: literals end a chunk unless the server takes non-synchronizing ones (RFC 7888).
-    QByteArray current = tag;
-    for (const Command::Part &part : command.parts()) {
-        if (!part.literal) {
-            if (current == tag)
-                current += ' ';
-            current += part.bytes;
-            continue;
-        }
-        const bool nonSync = m_capabilities.literalPlus()
-            || (m_capabilities.literalMinus() && part.bytes.size() <= 4096);
-        current += '{' + QByteArray::number(part.bytes.size()) + (nonSync ? "+" : "") + "}\r\n";
-        if (nonSync) {
-            current += part.bytes;
-        } else {
-            pending->chunks << current;
-            current = part.bytes;
-        }
+    EncoderOptions options;
+    if (m_capabilities.literalPlus())
+        options.literals = EncoderOptions::Literals::LiteralPlus;
+    else if (m_capabilities.literalMinus())
+        options.literals = EncoderOptions::Literals::LiteralMinus;
+    options.utf8Accepted = isEnabled("UTF8=ACCEPT");
+    options.binary = m_capabilities.has("BINARY");
+    auto encoded = command.encode(tag, options);
+    if (auto *error = std::get_if<Error>(&encoded)) {
+        // Nothing of a command the encoder refused reaches the wire.
+        if (job)
+            job->finish(*error);
+        else
+            fail(*error);
+        return {};
     }
-    current += "\r\n";
-    pending->chunks << current;
+    pending->chunks = std::get<EncodedCommand>(std::move(encoded)).parts;
 
     Pending *raw = pending.get();
     m_pending.push_back(std::move(pending));

@@ -13,6 +13,13 @@
 #include <QSignalSpy>
 #include <QTest>
 
+/// Asserts that the scripted server played its whole script and saw nothing unexpected.
+#define VERIFY_SCRIPT(server)                                                                          \
+    do {                                                                                               \
+        const QStringList problems_ = (server).verify();                                               \
+        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(QStringLiteral("; "))));               \
+    } while (false)
+
 namespace Tidings::Imap::TestHelpers {
 
 inline const QString Password = QStringLiteral("s3cret-Pa55");

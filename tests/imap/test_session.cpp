@@ -69,7 +69,7 @@ private Q_SLOTS:
         QVERIFY(session.isEncrypted());
         QVERIFY(session.capabilities().has("SASL-IR"));
         QCOMPARE(states.first().first().value<Session::State>(), Session::State::Greeting);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void implicitTls_greetingWithoutCapabilities_asksForThem()
@@ -83,7 +83,7 @@ private Q_SLOTS:
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
         QVERIFY(openAndWait(session));
         QCOMPARE(session.capabilities().authMechanisms(), QList<QByteArray>{"PLAIN"});
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_upgradesAndDiscardsPlaintextCapabilities()
@@ -102,7 +102,7 @@ private Q_SLOTS:
         QVERIFY(!session.capabilities().has("X-PLAIN-ONLY"));
         QVERIFY(!session.capabilities().loginDisabled());
         QVERIFY(session.capabilities().has("AUTH=PLAIN"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_capabilityAskedBeforeUpgradeWhenGreetingHasNone()
@@ -121,7 +121,7 @@ private Q_SLOTS:
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(openAndWait(session));
         QVERIFY(!session.capabilities().startTls());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_notOffered_failsBeforeAnyCredential()
@@ -140,7 +140,7 @@ private Q_SLOTS:
         QTRY_COMPARE(loginDone.count(), 1);
         QCOMPARE(login.error().kind, Error::Kind::Tls);
         QCOMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QVERIFY(!server.received().contains("LOGIN"));
         QVERIFY(!server.received().contains("AUTHENTICATE"));
     }
@@ -155,7 +155,7 @@ private Q_SLOTS:
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(!openAndWait(session));
         QCOMPARE(session.lastError().kind, Error::Kind::Tls);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_refusedWithNo_failsWithServerText()
@@ -169,7 +169,7 @@ private Q_SLOTS:
         QCOMPARE(session.lastError().kind, Error::Kind::Tls);
         QCOMPARE(session.lastError().serverText, QStringLiteral("TLS is broken today"));
         QCOMPARE(session.lastError().responseCode, QByteArray("UNAVAILABLE"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_refusedWithBad_fails()
@@ -181,7 +181,7 @@ private Q_SLOTS:
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(!openAndWait(session));
         QCOMPARE(session.lastError().kind, Error::Kind::Tls);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_bytesInjectedAfterOk_endSessionAsAttack()
@@ -197,7 +197,7 @@ private Q_SLOTS:
         QCOMPARE(session.lastError().responseCode, QByteArray("STARTTLS-INJECTION"));
         QVERIFY(!session.isEncrypted());
         QVERIFY(!session.capabilities().has("LOGIN"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_preAuthGreeting_failsBeforeAnything()
@@ -208,7 +208,7 @@ private Q_SLOTS:
         QVERIFY(!openAndWait(session));
         QCOMPARE(session.lastError().kind, Error::Kind::Tls);
         QCOMPARE(session.lastError().responseCode, QByteArray("PREAUTH"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QVERIFY(server.received().isEmpty());
     }
 
@@ -232,7 +232,7 @@ private Q_SLOTS:
         QCOMPARE(alerts.count(), 0);
         QCOMPARE(exists.count(), 0);
         QVERIFY(session.enabledExtensions().isEmpty());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void startTls_untrustedCertificate_isRefusedWithProblem()
@@ -285,7 +285,7 @@ private Q_SLOTS:
         Session session(settings, clock);
         QVERIFY(openAndWait(session));
         QVERIFY(session.isEncrypted());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void implicitTls_preAuth_isAuthenticated()
@@ -297,7 +297,7 @@ private Q_SLOTS:
         QVERIFY(openAndWait(session));
         QCOMPARE(session.state(), Session::State::Authenticated);
         QVERIFY(session.wasPreAuthenticated());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void greetingBye_failsWithServerText()
@@ -309,7 +309,7 @@ private Q_SLOTS:
         QVERIFY(!openAndWait(session));
         QCOMPARE(session.lastError().kind, Error::Kind::Network);
         QCOMPARE(session.lastError().serverText, QStringLiteral("too many connections"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void connectionRefused_isNetworkError()
@@ -342,7 +342,7 @@ private Q_SLOTS:
         QCOMPARE(status.error().kind, Error::Kind::Network);
         QCOMPARE(status.error().serverText, QStringLiteral("server shutting down"));
         QCOMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void connectionDropDuringCommand_failsTheJob()
@@ -355,7 +355,7 @@ private Q_SLOTS:
         NoopJob noop(&session);
         QVERIFY(runJob(noop));
         QCOMPARE(noop.error().kind, Error::Kind::Network);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void dripFedBytes_loginAndSelect_work()
@@ -369,7 +369,7 @@ private Q_SLOTS:
         QVERIFY(selectInbox(session));
         QCOMPARE(session.selectedMailbox().exists, 3u);
         QCOMPARE(session.selectedMailbox().uidValidity, 42u);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void oversizeLiteral_isProtocolErrorAndCloses()
@@ -391,7 +391,7 @@ private Q_SLOTS:
         QCOMPARE(fetch.error().kind, Error::Kind::Protocol);
         QCOMPARE(session.lastError().kind, Error::Kind::Protocol);
         QCOMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void negativeLiteral_isProtocolError()
@@ -405,7 +405,7 @@ private Q_SLOTS:
         NoopJob noop(&session);
         QVERIFY(runJob(noop));
         QCOMPARE(noop.error().kind, Error::Kind::Protocol);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void deepNesting_isProtocolError()
@@ -422,7 +422,7 @@ private Q_SLOTS:
         NoopJob noop(&session);
         QVERIFY(runJob(noop));
         QCOMPARE(noop.error().kind, Error::Kind::Protocol);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void taggedResponseForUnknownTag_isProtocolError()
@@ -436,7 +436,7 @@ private Q_SLOTS:
         NoopJob noop(&session);
         QVERIFY(runJob(noop));
         QCOMPARE(noop.error().kind, Error::Kind::Protocol);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void commandTimeout_fromInjectedClock_failsWithTimeout()
@@ -484,7 +484,7 @@ private Q_SLOTS:
         QVERIFY(login(session));
         QTRY_VERIFY(clock.pendingTimers() > 0);
         clock.advance(5min);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QCOMPARE(session.state(), Session::State::Authenticated);
     }
 
@@ -540,7 +540,7 @@ private Q_SLOTS:
         QTRY_COMPARE(idling.count(), 2);
         QCOMPARE(session.state(), Session::State::Idling);
         QVERIFY(!idle.isFinished());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void idle_renewalInterval_sendsDoneAndIdleAgain()
@@ -575,7 +575,7 @@ private Q_SLOTS:
         QTRY_COMPARE(done.count(), 1);
         QVERIFY(!idle.error());
         QCOMPARE(session.state(), Session::State::Selected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void idle_doneUnanswered_declaresConnectionDead()
@@ -632,7 +632,7 @@ private Q_SLOTS:
         server.proceed();
         idle.stop();
         QTRY_VERIFY(idle.isFinished());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void pipelining_uidFetchesAreSentTogether()
@@ -667,7 +667,7 @@ private Q_SLOTS:
         QCOMPARE(b.messages().size(), 1);
         QCOMPARE(a.messages().first().uid, std::optional<std::uint32_t>(1));
         QCOMPARE(b.messages().first().flags, std::optional<QList<QByteArray>>(QList<QByteArray>{"\\Seen"}));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void pipelining_selectIsNotPipelined()
@@ -698,7 +698,7 @@ private Q_SLOTS:
         server.proceed();
         QTRY_VERIFY(status.isFinished());
         QVERIFY(!status.error());
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void protocolLog_redactsPasswordInEveryForm()
@@ -730,7 +730,7 @@ private Q_SLOTS:
         LogoutJob logout(&session);
         QVERIFY(runJob(logout));
         QTRY_COMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
 
         const QByteArray bytes = log.data();
         QVERIFY(bytes.contains("C: A001 AUTHENTICATE ***\n"));
@@ -773,7 +773,7 @@ private Q_SLOTS:
             create.setMailbox(QStringLiteral("Entwürfe"));
             QVERIFY(runJob(create));
             QVERIFY(!create.error());
-            QCOMPARE(server.verify(), QStringList());
+            VERIFY_SCRIPT(server);
         }
         // The log is itself a script: replay it against a fresh session.
         const QString replay = QString::fromUtf8(log.data());
@@ -790,7 +790,7 @@ private Q_SLOTS:
         CreateJob create(&session);
         create.setMailbox(QStringLiteral("Entwürfe"));
         QVERIFY(runJob(create));
-        QCOMPARE(again.verify(), QStringList());
+        VERIFY_SCRIPT(again);
     }
 
     void protocolLogger_longLiteral_isShortenedWithAComment()
@@ -828,7 +828,7 @@ private Q_SLOTS:
         {
             Session session(settings, clock);
             QVERIFY(openAndWait(session));
-            QCOMPARE(server.verify(), QStringList());
+            VERIFY_SCRIPT(server);
         }
         qunsetenv("TIDINGS_PROTOCOL_LOG");
         const QStringList files = QDir(dir.path()).entryList(QDir::Files);
