@@ -50,10 +50,13 @@ class Config:
 
 def log(msg):
     line = time.strftime("%Y-%m-%d %H:%M:%S ") + msg + "\n"
-    if Config.log:
-        with Config.lock:
+    with Config.lock:
+        if Config.log:
             with open(Config.log, "a", encoding="utf-8") as f:
                 f.write(line)
+        else:
+            sys.stderr.write(line)
+            sys.stderr.flush()
 
 
 def addr_of(arg):
