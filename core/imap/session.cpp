@@ -166,6 +166,15 @@ void Session::connectSocket()
     connect(m_socket, &QSslSocket::readyRead, this, &Session::onReadyRead);
     connect(m_socket, &QSslSocket::errorOccurred, this, &Session::onSocketError);
     connect(m_socket, &QSslSocket::disconnected, this, &Session::onSocketDisconnected);
+    // A large APPEND uploads for a long time before the server says anything: progress on the
+    // way out counts as life too.
+    auto progress = [this] {
+        if (m_responseTimer->isActive())
+            m_responseTimer->start(m_doneSent || m_keepAliveInFlight ? m_settings.timeouts.keepAliveResponse
+                                                                     : m_settings.timeouts.command);
+    };
+    connect(m_socket, &QSslSocket::bytesWritten, this, progress);
+    connect(m_socket, &QSslSocket::encryptedBytesWritten, this, progress);
     m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
     m_connectTimer->start(m_settings.timeouts.connect);
     if (m_settings.security == Security::ImplicitTls) {
