@@ -18,6 +18,13 @@ using namespace Tidings;
 using namespace Tidings::Pop3;
 using Tidings::Test::ScriptedServer;
 
+/// Fails with every problem the scripted server saw, one per line.
+#define VERIFY_SCRIPT(server)                                                                                \
+    do {                                                                                                     \
+        const QStringList problems_ = (server).verify();                                                     \
+        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(u'\n')));                                   \
+    } while (false)
+
 namespace {
 
 /// What a finished job reported, captured in its finished() slot.
@@ -149,7 +156,7 @@ private Q_SLOTS:
         QCOMPARE(retr->data, QByteArray("Subject: one\r\n\r\nbody\r\n"));
         QTRY_COMPARE(closed.size(), 1);
         QCOMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void stls_upgradesBeforeAnyCredential()
@@ -170,7 +177,7 @@ private Q_SLOTS:
         // The capabilities are the ones read after TLS.
         QVERIFY(session.capabilities().sasl.contains("PLAIN"));
         QVERIFY(!session.capabilities().stls);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void stls_missingCapability_endsBeforeCredentials()
@@ -180,7 +187,7 @@ private Q_SLOTS:
         const Error error = openExpectingFailure(session);
         QCOMPARE(error.kind, Error::Kind::Tls);
         QVERIFY(error.detail.contains(QStringLiteral("STLS")));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QVERIFY(!server.received().contains("USER"));
         QVERIFY(!server.received().contains("secret"));
     }
@@ -190,7 +197,7 @@ private Q_SLOTS:
         ScriptedServer server(Greeting + QStringLiteral("C: CAPA\nS: -ERR unknown command\n"));
         Session session(settingsFor(server, Security::StartTls));
         QCOMPARE(openExpectingFailure(session).kind, Error::Kind::Tls);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void stls_refused_endsBeforeCredentials()
@@ -202,7 +209,7 @@ private Q_SLOTS:
         const Error error = openExpectingFailure(session);
         QCOMPARE(error.kind, Error::Kind::Tls);
         QCOMPARE(error.serverText, QStringLiteral("TLS not available right now"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void stls_bytesAfterOk_endSession()
@@ -214,7 +221,7 @@ private Q_SLOTS:
         const Error error = openExpectingFailure(session);
         QCOMPARE(error.kind, Error::Kind::Protocol);
         QVERIFY(error.detail.contains(QStringLiteral("after accepting STLS")));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QVERIFY(!server.received().contains("USER"));
     }
 
@@ -230,7 +237,7 @@ private Q_SLOTS:
         const Error error = openExpectingFailure(session);
         QCOMPARE(error.kind, Error::Kind::ServerNo);
         QCOMPARE(error.serverText, QStringLiteral("[SYS/TEMP] too many connections"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
         QCOMPARE(server.received(), QByteArray());
     }
 
@@ -263,7 +270,7 @@ private Q_SLOTS:
         ScriptedServer server(LoginNoPipelining, ScriptedServer::Transport::ImplicitTls);
         Session session(settingsFor(server, Security::ImplicitTls));
         QVERIFY(openAndWait(session));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void wrongPassword_isAnAuthenticationErrorWithTheServersText()
@@ -277,7 +284,7 @@ private Q_SLOTS:
         QCOMPARE(error.kind, Error::Kind::Authentication);
         QCOMPARE(error.serverText, QStringLiteral("[AUTH] Authentication failed."));
         QCOMPARE(error.responseCode, QByteArray("AUTH"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void mailboxInUse_isNotReportedAsAWrongPassword()
@@ -299,7 +306,7 @@ private Q_SLOTS:
             ScriptedServer server(apopGreeting + CapaPlainPipelining + AuthPlainOk, ScriptedServer::Transport::ImplicitTls);
             Session session(settingsFor(server, Security::ImplicitTls));
             QVERIFY(openAndWait(session));
-            QCOMPARE(server.verify(), QStringList());
+            VERIFY_SCRIPT(server);
         }
         {
             ScriptedServer server(apopGreeting + CapaPlainPipelining
@@ -309,7 +316,7 @@ private Q_SLOTS:
             s.auth = AuthMethod::Apop;
             Session session(s);
             QVERIFY(openAndWait(session));
-            QCOMPARE(server.verify(), QStringList());
+            VERIFY_SCRIPT(server);
         }
     }
 
@@ -320,7 +327,7 @@ private Q_SLOTS:
         s.auth = AuthMethod::Apop;
         Session session(s);
         QCOMPARE(openExpectingFailure(session).kind, Error::Kind::Config);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void retr_dotStuffingEdgeCases_areByteExact_data()
@@ -360,7 +367,7 @@ private Q_SLOTS:
         QVERIFY2(!retr->error, qPrintable(retr->error.toString()));
         QCOMPARE(sunk, QByteArray("Subject: dots\r\n\r\n.\r\n..\r\n.leading dot\r\n+OK not a status\r\n"
                                   "-ERR not an error\r\nbare\rCR and bare\nLF\r\nlast line\r\n"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void retr_isPipelinedWhenTheServerOffersPipelining()
@@ -382,7 +389,7 @@ private Q_SLOTS:
         QCOMPARE(a->data, QByteArray("one\r\n"));
         QCOMPARE(b->data, QByteArray("two\r\n"));
         QCOMPARE(c->data, QByteArray("three\r\n"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void retr_waitsForEachAnswerWithoutPipelining()
@@ -401,7 +408,7 @@ private Q_SLOTS:
         QTRY_VERIFY(b->done);
         QCOMPARE(a->data, QByteArray("one\r\n"));
         QCOMPARE(b->data, QByteArray("two\r\n"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void connectionLost_insideUidlListOrRetr_isAFailedPoll_data()
@@ -435,7 +442,7 @@ private Q_SLOTS:
         QVERIFY(outcome->error.detail.contains(command));
         QTRY_COMPARE(failed.size(), 1);
         QCOMPARE(session.state(), Session::State::Disconnected);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
 
         // The next poll works on the same session object.
         ScriptedServer next(LoginPipelining + QStringLiteral("C: UIDL\nS: +OK\nS: 1 abc\nS: .\n"),
@@ -446,7 +453,7 @@ private Q_SLOTS:
         QTRY_VERIFY(again->done);
         QVERIFY(!again->error);
         QCOMPARE(again->uidl.size(), 1);
-        QCOMPARE(next.verify(), QStringList());
+        VERIFY_SCRIPT(next);
     }
 
     void errToRetr_failsThatJobOnly()
@@ -463,7 +470,7 @@ private Q_SLOTS:
         QCOMPARE(retr->error.serverText, QStringLiteral("no such message"));
         QVERIFY(!noop->error);
         QCOMPARE(session.state(), Session::State::Transaction);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void failingSink_failsWithStorageAndTheSessionGoesOn()
@@ -480,7 +487,7 @@ private Q_SLOTS:
         QTRY_VERIFY(noop->done);
         QCOMPARE(retr->error.kind, Error::Kind::Storage);
         QVERIFY(!noop->error);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void retrIntoDevice_writesTheMessage()
@@ -497,7 +504,7 @@ private Q_SLOTS:
         QTRY_VERIFY(top->done);
         QVERIFY(!top->error);
         QCOMPARE(buffer.data(), QByteArray("Subject: x\r\n\r\n"));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void statListRset_parseTheirAnswers()
@@ -520,7 +527,7 @@ private Q_SLOTS:
         QCOMPARE(one->list, (QList<ListEntry>{{2, 200}}));
         QCOMPARE(uidl->uidl, (QList<UidlEntry>{{1, "whqtswO00WBw418f9t5JxYwZ"}}));
         QVERIFY(!rset->error);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void malformedUidlLine_failsTheJob()
@@ -532,7 +539,7 @@ private Q_SLOTS:
         auto uidl = watch(session.uidl());
         QTRY_VERIFY(uidl->done);
         QCOMPARE(uidl->error.kind, Error::Kind::Protocol);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void overlongUidlLine_closesTheConnection()
@@ -601,7 +608,7 @@ private Q_SLOTS:
         QTest::qWait(20);
         QVERIFY(!server.received().contains("NOOP"));
         clock.advance(std::chrono::seconds(1));
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void queuedBeforeOpen_runAfterLogin()
@@ -612,7 +619,7 @@ private Q_SLOTS:
         session.open();
         QTRY_VERIFY(stat->done);
         QVERIFY(!stat->error);
-        QCOMPARE(server.verify(), QStringList());
+        VERIFY_SCRIPT(server);
     }
 
     void abort_cancelsQueuedJobs()
