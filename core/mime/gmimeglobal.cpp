@@ -27,6 +27,8 @@ QByteArray takeGString(char *text)
 
 GMimeStream *newMemoryStream(QByteArrayView bytes)
 {
+    if (bytes.isEmpty())
+        return g_mime_stream_mem_new();
     return g_mime_stream_mem_new_with_buffer(bytes.data(), size_t(bytes.size()));
 }
 

@@ -51,14 +51,30 @@ QByteArray cleanId(const QByteArray &id)
     return result;
 }
 
-/// Normalises line ends to LF and drops NUL: the format options turn LF into CRLF.
+/// Normalises line ends to LF, drops NUL and ends the text with a line end (so every
+/// transfer encoding gives back the same text): the format options turn LF into CRLF.
 QByteArray bodyBytes(const QString &text)
 {
     QString normalised = text;
     normalised.replace(QLatin1String("\r\n"), QLatin1String("\n"));
     normalised.replace(u'\r', u'\n');
     normalised.remove(QChar(u'\0'));
+    if (!normalised.isEmpty() && !normalised.endsWith(u'\n'))
+        normalised.append(u'\n');
     return normalised.toUtf8();
+}
+
+/// RFC 2231 parameters in UTF-8 rather than whatever 8-bit charset happens to fit.
+void preferUtf8(GMimeParamList *list, const char *name)
+{
+    if (!list)
+        return;
+    const int count = g_mime_param_list_length(list);
+    for (int i = 0; i < count; ++i) {
+        GMimeParam *param = g_mime_param_list_get_parameter_at(list, i);
+        if (g_ascii_strcasecmp(g_mime_param_get_name(param), name) == 0)
+            g_mime_param_set_charset(param, "UTF-8");
+    }
 }
 
 bool needsEncoding(const QByteArray &bytes)
@@ -119,8 +135,14 @@ GMimeObject *attachmentPart(const MessageBuilder::Attachment &attachment)
     g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
     g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
     const QByteArray name = headerText(attachment.filename);
-    if (!name.isEmpty())
+    if (!name.isEmpty()) {
         g_mime_part_set_filename(part, name.constData());
+        if (!Charset::isAscii(name)) {
+            preferUtf8(g_mime_content_disposition_get_parameters(g_mime_object_get_content_disposition(GMIME_OBJECT(part))),
+                       "filename");
+            preferUtf8(g_mime_content_type_get_parameters(g_mime_object_get_content_type(GMIME_OBJECT(part))), "name");
+        }
+    }
     return GMIME_OBJECT(part);
 }
 
@@ -447,7 +469,7 @@ MessageBuilder MessageBuilder::fromDraft(const Message &draft)
     builder.setReplyTo(draft.replyTo);
     builder.setSubject(draft.subject);
     QString text = draft.bestText();
-    // The builder adds no trailing newline of its own; parsing gives back what was written.
+    text.replace(QLatin1String("\r\n"), QLatin1String("\n"));
     builder.setPlainText(text);
     if (draft.hasHtml())
         builder.setHtml(draft.bestHtml());
