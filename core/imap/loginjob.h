@@ -49,7 +49,6 @@ private:
     Mechanism m_mechanism = Mechanism::Automatic;
     Mechanism m_used = Mechanism::Automatic;
     QString m_username;
-    bool m_usernameSet = false;
     CredentialProvider m_provider;
     QByteArray m_pendingResponse; ///< SASL response waiting for the server's `+` (wiped after)
     QByteArray m_loginTag;

@@ -794,12 +794,28 @@ void Session::forget(Job *job)
 {
     m_queue.removeAll(job);
     m_running.removeAll(job);
-    if (m_idleJob == job)
-        m_idleJob = nullptr;
+    // The job is being destroyed while its command is on the wire. The session finishes what the
+    // job would have done with the completion (leave IDLE, settle the selection), and until then
+    // the orphaned command blocks other jobs like the session's own commands do.
+    const bool wasIdle = m_idleJob == job;
     for (auto &p : m_pending) {
-        if (p->job == job)
-            p->job = nullptr;
+        if (p->job != job)
+            continue;
+        p->job = nullptr;
+        p->done = [this, wasIdle](const StatusResponse &r) {
+            if (wasIdle)
+                idleEnded();
+            if (m_selecting)
+                endSelect(r.status == Status::Ok, r);
+        };
     }
+    if (wasIdle) {
+        if (m_state == State::Idling && !m_doneSent)
+            sendDone();
+        m_idleJob = nullptr;
+    }
+    if (m_state != State::Disconnected && !m_failed)
+        schedulePump();
 }
 
 void Session::jobFinished(Job *job)

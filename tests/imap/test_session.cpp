@@ -635,6 +635,34 @@ private Q_SLOTS:
         VERIFY_SCRIPT(server);
     }
 
+    void idle_jobDeletedWhileIdling_sessionEndsIdleBeforeTheNextCommand()
+    {
+        ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 IDLE\n"
+                                                             "S: + idling\n"
+                                                             "C: DONE\n"
+                                                             "S: A003 OK\n"
+                                                             "C: A004 NOOP\n"
+                                                             "S: A004 OK\n"),
+                              ScriptedServer::Transport::ImplicitTls);
+        ManualClock clock;
+        Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
+        QVERIFY(openAndWait(session));
+        QVERIFY(login(session));
+        QVERIFY(selectInbox(session));
+        {
+            IdleJob idle(&session);
+            idle.setAutoDelete(false);
+            QSignalSpy idling(&idle, &IdleJob::idling);
+            idle.start();
+            QVERIFY(idling.wait());
+        }
+        NoopJob noop(&session);
+        QVERIFY(runJob(noop));
+        QVERIFY(!noop.error());
+        QCOMPARE(session.state(), Session::State::Selected);
+        VERIFY_SCRIPT(server);
+    }
+
     void pipelining_uidFetchesAreSentTogether()
     {
         ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 UID FETCH 1 (UID FLAGS)\n"
