@@ -410,13 +410,36 @@ Error MessageStore::setSearchText(qint64 messageId, const QString &text)
 QString MessageStore::ftsQuery(const QString &text)
 {
     static const QRegularExpression space(QStringLiteral("\\s+"));
+    // unicode61 folds case and Latin diacritics but not Cyrillic ё to е, and Russian is written
+    // both ways ("отчёт" / "отчет"): a word with up to three of either letter matches every
+    // spelling.
+    constexpr int kMaxYoLetters = 3;
     QStringList terms;
     const QStringList words = text.split(space, Qt::SkipEmptyParts);
     for (QString word : words) {
         word.replace(u'"', QStringLiteral("\"\""));
-        terms << u'"' + word + QStringLiteral("\"*");
+        QList<qsizetype> positions;
+        for (qsizetype i = 0; i < word.size(); ++i) {
+            const char16_t ch = word.at(i).unicode();
+            if (ch == u'е' || ch == u'ё' || ch == u'Е' || ch == u'Ё')
+                positions << i;
+        }
+        QStringList variants{word};
+        if (!positions.isEmpty() && positions.size() <= kMaxYoLetters) {
+            variants.clear();
+            for (int mask = 0; mask < (1 << positions.size()); ++mask) {
+                QString variant = word;
+                for (int bit = 0; bit < positions.size(); ++bit)
+                    variant[positions[bit]] = QChar((mask >> bit) & 1 ? u'ё' : u'е');
+                variants << variant;
+            }
+        }
+        QStringList quoted;
+        for (const QString &variant : std::as_const(variants))
+            quoted << u'"' + variant + QStringLiteral("\"*");
+        terms << (quoted.size() == 1 ? quoted.first() : u'(' + quoted.join(QStringLiteral(" OR ")) + u')');
     }
-    return terms.join(u' ');
+    return terms.join(QStringLiteral(" AND "));
 }
 
 Result<QList<StoredMessage>> MessageStore::search(const QString &text, int limit, qint64 accountId)

@@ -144,7 +144,8 @@ public:
     /// Restricted to one account when @p accountId is non-zero. The newest @p limit matches
     /// in arrival order, returned newest first by date.
     [[nodiscard]] Result<QList<StoredMessage>> search(const QString &text, int limit, qint64 accountId = 0);
-    /// The FTS5 query search() runs for @p text: each word quoted, prefix-matched, ANDed.
+    /// The FTS5 query search() runs for @p text: each word quoted, prefix-matched, ANDed;
+    /// a Russian word with е or ё matches both spellings.
     [[nodiscard]] static QString ftsQuery(const QString &text);
 
 private:

@@ -355,6 +355,9 @@ private Q_SLOTS:
         STORE_OK(messages.setSearchText(id, QStringLiteral("Годовой отчёт")));
         QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 0);
         QCOMPARE(messages.search(QStringLiteral("ОТЧЁТ"), 10)->size(), 1);
+        QCOMPARE(messages.search(QStringLiteral("отчет"), 10)->size(), 1); // е finds ё
+        QCOMPARE(MessageStore::ftsQuery(QStringLiteral("a\"b отчет")),
+                 QStringLiteral("\"a\"\"b\"* AND (\"отчет\"* OR \"отчёт\"*)"));
         STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("Renamed"))}));
         QCOMPARE(messages.search(QStringLiteral("report"), 10)->size(), 0);
         QCOMPARE(subjects(messages.search(QStringLiteral("renamed годовой"), 10).value()), QStringList{QStringLiteral("Renamed")});
