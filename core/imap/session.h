@@ -74,6 +74,9 @@ struct SelectedMailbox {
 /// signals (exists, expunged, vanished, messageChanged for FETCH no job claimed), then to the
 /// running jobs. Mailbox data is ignored before authentication.
 ///
+/// Lifetime: a Session may be destroyed with jobs pending (they finish with Kind::Cancelled), but
+/// not from inside one of its own signals or a job's finished(): use deleteLater() there.
+///
 /// Timeouts all run on the injected Clock: connect (TCP+TLS+greeting), command (silence while a
 /// command waits), keep-alive NOOP after silence between commands, and the keep-alive response
 /// (an unanswered NOOP or DONE declares the connection dead).

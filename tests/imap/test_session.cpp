@@ -698,6 +698,77 @@ private Q_SLOTS:
         VERIFY_SCRIPT(server);
     }
 
+    void pipelining_sequenceNumberFetchWaitsForUidFetch()
+    {
+        ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 UID FETCH 1 (UID FLAGS)\n"
+                                                             "W:\n"
+                                                             "S: A003 OK\n"
+                                                             "C: A004 FETCH 2 (FLAGS)\n"
+                                                             "S: A004 OK\n"),
+                              ScriptedServer::Transport::ImplicitTls);
+        ManualClock clock;
+        Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
+        QVERIFY(openAndWait(session));
+        QVERIFY(login(session));
+        QVERIFY(selectInbox(session));
+        FetchScope scope;
+        scope.flags = true;
+        FetchJob byUid(&session), bySeq(&session);
+        byUid.setUids(UidSet{1});
+        bySeq.setSequenceNumbers(UidSet{2});
+        byUid.setScope(scope);
+        bySeq.setScope(scope);
+        byUid.setAutoDelete(false);
+        bySeq.setAutoDelete(false);
+        byUid.start();
+        bySeq.start();
+        QVERIFY(server.waitForStep(9));
+        QTRY_VERIFY(byUid.isRunning());
+        // An EXPUNGE during the UID FETCH would shift sequence numbers: RFC 9051 §5.5.
+        QVERIFY(!bySeq.isRunning());
+        server.proceed();
+        QTRY_VERIFY(bySeq.isFinished());
+        QVERIFY(!bySeq.error());
+        VERIFY_SCRIPT(server);
+    }
+
+    void vanishedWhileIdling_reducesExistsAndIsSignalled()
+    {
+        ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 IDLE\n"
+                                                             "S: + idling\n"
+                                                             "S: * VANISHED 3:4\n"
+                                                             "W:\n"
+                                                             "C: DONE\n"
+                                                             "S: A003 OK\n"),
+                              ScriptedServer::Transport::ImplicitTls);
+        ManualClock clock;
+        Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
+        QVERIFY(openAndWait(session));
+        QVERIFY(login(session));
+        QVERIFY(selectInbox(session));
+        QSignalSpy vanished(&session, &Session::vanishedReceived);
+        IdleJob idle(&session);
+        idle.setAutoDelete(false);
+        idle.start();
+        QTRY_COMPARE(vanished.count(), 1);
+        QCOMPARE(vanished.first().first().value<UidSet>(), UidSet::range(3, 4));
+        QCOMPARE(vanished.first().last().toBool(), false);
+        QCOMPARE(session.selectedMailbox().exists, 1u);
+        server.proceed();
+        idle.stop();
+        QTRY_VERIFY(idle.isFinished());
+        VERIFY_SCRIPT(server);
+    }
+
+    void jobStartedWithoutConnection_failsWithNetworkError()
+    {
+        ManualClock clock;
+        Session session(scriptedSettings(1, Security::ImplicitTls), clock);
+        NoopJob noop(&session);
+        QVERIFY(runJob(noop));
+        QCOMPARE(noop.error().kind, Error::Kind::Network);
+    }
+
     void pipelining_selectIsNotPipelined()
     {
         ScriptedServer server(LoggedIn + QStringLiteral("C: A002 SELECT INBOX\n"
