@@ -7,6 +7,7 @@
 #include "core/imap/session.h"
 #include "core/pop3/jobs.h"
 #include "core/pop3/session.h"
+#include "core/smtp/session.h"
 
 #include <QTimer>
 
@@ -38,12 +39,6 @@ const TestStep *ConnectionTestResult::firstFailure() const
             return &s;
     }
     return nullptr;
-}
-
-bool ConnectionTester::canTestOutgoing()
-{
-    // The SMTP session (core/smtp) is not part of this build yet; see docs/accounts.md.
-    return false;
 }
 
 ConnectionTester::ConnectionTester(AccountSettings settings, TestCredentials credentials, ConnectionTestOptions options,
@@ -135,8 +130,13 @@ void ConnectionTester::stepFailed(ServerKind server, const Error &error,
                     request->deleteLater();
                     if (!m_running)
                         return;
+                    // The answer may come synchronously from inside the session's signal: act
+                    // on the next turn of the event loop, never under the failing session.
                     if (trusted) {
-                        retry();
+                        QTimer::singleShot(0, this, [this, retry] {
+                            if (m_running)
+                                retry();
+                        });
                         return;
                     }
                     TestStep &s = m_result.steps.last();
@@ -145,7 +145,7 @@ void ConnectionTester::stepFailed(ServerKind server, const Error &error,
                     s.certificate = certificate;
                     s.diagnosis = diagnose(server, error, certificate, m_options.clock->now(), m_options.providerNote);
                     Q_EMIT stepUpdated(s);
-                    moveOn();
+                    QTimer::singleShot(0, this, moveOn);
                 });
         Q_EMIT certificateTrustRequested(request);
         return;
@@ -161,7 +161,8 @@ void ConnectionTester::stepFailed(ServerKind server, const Error &error,
 
 void ConnectionTester::runIncoming(bool retryAfterTrust)
 {
-    delete m_current;
+    if (m_current)
+        m_current->deleteLater();
     auto *holder = new QObject(this);
     m_current = holder;
     const Endpoint &in = m_settings.incoming;
@@ -207,7 +208,12 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
                         return;
                     }
                     stepPassed(QStringLiteral("%1 folders").arg(list->entries().size()));
+                    // The session says goodbye on its own; the holder goes once LOGOUT is answered.
+                    QObject *holderOfSession = session->parent();
+                    if (m_current == holderOfSession)
+                        m_current = nullptr;
                     auto *logout = new Imap::LogoutJob(session);
+                    connect(logout, &Imap::Job::finished, holderOfSession, &QObject::deleteLater);
                     logout->start();
                     QTimer::singleShot(0, this, [this] {
                         if (m_running)
@@ -249,6 +255,11 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
                 return;
             }
             stepPassed(QStringLiteral("%1 messages").arg(uidl->entries().size()));
+            QObject *holderOfSession = session->parent();
+            if (m_current == holderOfSession)
+                m_current = nullptr;
+            connect(session, &Pop3::Session::closed, holderOfSession, &QObject::deleteLater);
+            connect(session, &Pop3::Session::failed, holderOfSession, &QObject::deleteLater);
             session->quit();
             QTimer::singleShot(0, this, [this] {
                 if (m_running)
@@ -261,10 +272,59 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
 
 void ConnectionTester::runOutgoing(bool retryAfterTrust)
 {
-    Q_UNUSED(retryAfterTrust);
-    // No SMTP session in this build (canTestOutgoing() is false): the result has incoming steps
-    // only, and callers say that the outgoing server was not tested.
-    done();
+    if (m_current)
+        m_current->deleteLater();
+    auto *holder = new QObject(this);
+    m_current = holder;
+    const Endpoint &out = m_settings.outgoing;
+    stepStarted(TestStep::Kind::OutgoingHello,
+                QStringLiteral("Connect to SMTP server %1 and introduce Tidings (EHLO)").arg(out.describe()));
+    Smtp::Settings ss;
+    ss.host = out.host;
+    ss.port = out.port;
+    ss.security = out.security;
+    ss.tls = m_options.trust.policyFor(out.host, out.port, m_options.pins);
+    ss.username = out.login;
+    ss.password = m_credentials.outgoingPassword;
+    ss.timeout = m_options.stepTimeout;
+    auto *session = new Smtp::Session(ss, *m_options.clock, holder);
+    auto certificate = std::make_shared<std::optional<CertificateProblem>>();
+    connect(session, &Smtp::Session::certificateRejected, holder,
+            [certificate](const CertificateProblem &problem) { *certificate = problem; });
+    const auto helloDetail = [session] {
+        const Smtp::Capabilities &caps = session->capabilities();
+        QStringList parts;
+        parts << (session->isEncrypted() ? QStringLiteral("encrypted") : QStringLiteral("NOT encrypted"));
+        if (!caps.auth.isEmpty())
+            parts << QStringLiteral("AUTH ") + QString::fromLatin1(caps.auth.join(' '));
+        if (caps.maxSize > 0)
+            parts << QStringLiteral("messages up to %1 MB").arg(caps.maxSize / (1024 * 1024));
+        return parts.join(QStringLiteral(", "));
+    };
+    connect(session, &Smtp::Session::failed, holder,
+            [this, session, certificate, retryAfterTrust, helloDetail](const Error &error) {
+                if (m_result.steps.last().state != TestStep::State::Running)
+                    return;
+                // EHLO (and STARTTLS) went through when the failure is about signing in.
+                const bool authFailure = error.kind == Error::Kind::Authentication
+                                         || (error.kind == Error::Kind::Config && session->capabilities().esmtp);
+                if (authFailure && m_result.steps.last().kind == TestStep::Kind::OutgoingHello) {
+                    stepPassed(helloDetail());
+                    stepStarted(TestStep::Kind::OutgoingAuth,
+                                QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
+                }
+                stepFailed(ServerKind::Smtp, error, authFailure ? std::nullopt : *certificate,
+                           !retryAfterTrust && !authFailure, [this] { runOutgoing(true); });
+            });
+    connect(session, &Smtp::Session::opened, holder, [this, session, helloDetail] {
+        stepPassed(helloDetail());
+        stepStarted(TestStep::Kind::OutgoingAuth,
+                    QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
+        stepPassed(QStringLiteral("accepted"));
+        session->quit();
+        QTimer::singleShot(0, this, [this] { done(); });
+    });
+    session->open();
 }
 
 void ConnectionTester::skipRemaining(const QString &why)

@@ -63,8 +63,8 @@ struct ConnectionTestOptions {
 };
 
 /// Tests an account's servers step by step with the real protocol sessions, the way a wizard
-/// shows it: incoming (log in, then LIST or UIDL), then outgoing (EHLO, AUTH) when an SMTP
-/// session is available in this build.
+/// shows it: incoming (log in, then LIST or UIDL), then outgoing (EHLO, AUTH). An incoming
+/// failure does not stop the outgoing steps: each side gets its own answer.
 ///
 /// Every step reports through stepUpdated() when it starts and when it ends. A failed step
 /// carries a Diagnosis (what happened, what to try, the server's own words). A certificate
@@ -85,8 +85,6 @@ public:
     void start();
     void cancel();
     [[nodiscard]] const ConnectionTestResult &result() const { return m_result; }
-    /// True when this build can test the outgoing server (core/smtp present).
-    [[nodiscard]] static bool canTestOutgoing();
 
 Q_SIGNALS:
     void stepUpdated(const Tidings::Account::TestStep &step);

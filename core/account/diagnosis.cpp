@@ -23,6 +23,24 @@ Diagnosis make(Problem problem, QString explanation, QString fix, const Error &e
     return Diagnosis{problem, std::move(explanation), std::move(fix), error.serverText};
 }
 
+Diagnosis diagnoseTls(const QString &server, const Error &error)
+{
+    const QString said = error.serverText + u' ' + error.detail;
+    if (containsAny(said, {"STARTTLS", "STLS", "start TLS", "without TLS"}))
+        return make(Problem::NoTls,
+                    QStringLiteral("The %1 server does not offer encryption, so Tidings did not send your "
+                                   "password to it.")
+                        .arg(server),
+                    QStringLiteral("Use the server's encrypted port (IMAP 993, POP3 995, SMTP 465 or 587), or ask "
+                                   "the provider for encrypted settings."),
+                    error);
+    return make(Problem::Certificate,
+                QStringLiteral("The encrypted connection to the %1 server failed: %2").arg(server, error.detail),
+                QStringLiteral("Check the port and security settings; a network that intercepts encrypted "
+                               "connections causes this too."),
+                error);
+}
+
 } // namespace
 
 QString problemName(Problem problem)
@@ -80,6 +98,7 @@ Diagnosis diagnose(ServerKind kind, const Error &error, const std::optional<Cert
 
     switch (error.kind) {
     case Error::Kind::Network:
+    case Error::Kind::Tls:
         if (containsAny(said, {"host not found", "HOST-NOT-FOUND", "name or service not known", "no such host"}))
             return make(Problem::HostUnknown,
                         QStringLiteral("The %1 server name does not exist.").arg(server),
@@ -91,26 +110,14 @@ Diagnosis diagnose(ServerKind kind, const Error &error, const std::optional<Cert
                         QStringLiteral("Check the port number. A firewall or the network you are on may block mail "
                                        "ports; try another network or ask its administrator."),
                         error);
+        if (error.kind == Error::Kind::Tls)
+            return diagnoseTls(server, error);
         break;
     case Error::Kind::Timeout:
         return make(Problem::Timeout,
                     QStringLiteral("The %1 server did not answer in time.").arg(server),
                     QStringLiteral("A firewall may be dropping the connection, or the server is down. Check the port "
                                    "and try again later."),
-                    error);
-    case Error::Kind::Tls:
-        if (containsAny(said, {"STARTTLS", "STLS", "start TLS", "encrypt"}))
-            return make(Problem::NoTls,
-                        QStringLiteral("The %1 server does not offer encryption, so Tidings did not send your "
-                                       "password to it.")
-                            .arg(server),
-                        QStringLiteral("Use the server's encrypted port (IMAP 993, POP3 995, SMTP 465 or 587), or ask "
-                                       "the provider for encrypted settings."),
-                        error);
-        return make(Problem::Certificate,
-                    QStringLiteral("The encrypted connection to the %1 server failed: %2").arg(server, error.detail),
-                    QStringLiteral("Check the port and security settings; a network that intercepts encrypted "
-                                   "connections causes this too."),
                     error);
     default:
         break;

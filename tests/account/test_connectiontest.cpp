@@ -12,14 +12,15 @@ using Tidings::Test::ScriptedServer;
 
 namespace {
 
-AccountSettings account(IncomingProtocol protocol, quint16 port, Security security = Security::ImplicitTls)
+AccountSettings account(IncomingProtocol protocol, quint16 port, Security security = Security::ImplicitTls,
+                        quint16 smtpPort = 1)
 {
     AccountSettings s;
     s.id = QStringLiteral("acc-1");
     s.email = QStringLiteral("anna@example.org");
     s.incomingProtocol = protocol;
     s.incoming = Endpoint{QStringLiteral("127.0.0.1"), port, security, QStringLiteral("anna")};
-    s.outgoing = Endpoint{QStringLiteral("127.0.0.1"), 1, Security::ImplicitTls, QStringLiteral("anna")};
+    s.outgoing = Endpoint{QStringLiteral("127.0.0.1"), smtpPort, Security::ImplicitTls, QStringLiteral("anna")};
     return s;
 }
 
@@ -67,21 +68,37 @@ private Q_SLOTS:
                                              "S: A003 OK bye\n"
                                              "X\n"),
                               ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer smtp(QStringLiteral("S: 220 mx.example.org ready\n"
+                                           "C: EHLO localhost\n"
+                                           "S: 250-mx.example.org\n"
+                                           "S: 250-SIZE 36700160\n"
+                                           "S: 250 AUTH PLAIN LOGIN\n"
+                                           "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
+                                           "S: 235 2.7.0 accepted\n"
+                                           "C: QUIT\n"
+                                           "S: 221 bye\n"
+                                           "X\n"),
+                            ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Imap, server.port(), Security::ImplicitTls, smtp.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins));
         QSignalSpy updates(&tester, &ConnectionTester::stepUpdated);
         const ConnectionTestResult r = run(tester);
         const QStringList problems = server.verify();
         if (!problems.isEmpty())
             qWarning("%s", qPrintable(problems.join(u'\n')));
         QCOMPARE(problems, QStringList());
-        QCOMPARE(r.steps.size(), 2);
+        QCOMPARE(smtp.verify(), QStringList());
+        QCOMPARE(r.steps.size(), 4);
         QCOMPARE(r.steps[0].kind, TestStep::Kind::IncomingLogin);
         QCOMPARE(r.steps[0].state, TestStep::State::Passed);
         QCOMPARE(r.steps[1].kind, TestStep::Kind::IncomingList);
         QCOMPARE(r.steps[1].detail, QStringLiteral("2 folders"));
+        QCOMPARE(r.steps[2].kind, TestStep::Kind::OutgoingHello);
+        QCOMPARE(r.steps[2].detail, QStringLiteral("encrypted, AUTH PLAIN LOGIN, messages up to 35 MB"));
+        QCOMPARE(r.steps[3].kind, TestStep::Kind::OutgoingAuth);
         QVERIFY(r.passed());
-        QCOMPARE(updates.size(), 4); // each step: started, then passed
+        QCOMPARE(updates.size(), 8); // each step: started, then passed
     }
 
     void imap_wrongPassword_isExplained_withTheServersWords()
@@ -95,7 +112,9 @@ private Q_SLOTS:
         const ConnectionTestResult r = run(tester);
         QCOMPARE(server.verify(), QStringList());
         QVERIFY(!r.passed());
-        QCOMPARE(r.steps.size(), 1);
+        QCOMPARE(r.steps.size(), 2); // the outgoing side is still tested (and fails here: port 1)
+        QCOMPARE(r.steps[1].kind, TestStep::Kind::OutgoingHello);
+        QCOMPARE(r.steps[1].diagnosis.problem, Problem::PortBlocked);
         QCOMPARE(r.steps[0].state, TestStep::State::Failed);
         QCOMPARE(r.steps[0].diagnosis.problem, Problem::WrongPassword);
         QCOMPARE(r.steps[0].diagnosis.serverText, QStringLiteral("Authentication failed."));
@@ -166,7 +185,8 @@ private Q_SLOTS:
         ConnectionTester tester(account(IncomingProtocol::Pop3, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(server.verify(), QStringList());
-        QVERIFY(r.passed());
+        QCOMPARE(r.steps[0].state, TestStep::State::Passed);
+        QCOMPARE(r.steps[1].state, TestStep::State::Passed);
         QCOMPARE(r.steps[1].detail, QStringLiteral("2 messages"));
     }
 
@@ -188,7 +208,7 @@ private Q_SLOTS:
         });
         const ConnectionTestResult r = run(tester);
         QCOMPARE(asked, 1);
-        QCOMPARE(r.steps.size(), 1);
+        QCOMPARE(r.steps.size(), 2);
         QCOMPARE(r.steps[0].diagnosis.problem, Problem::Certificate);
         QVERIFY(r.steps[0].certificate);
         QVERIFY(pins.pins(QStringLiteral("127.0.0.1"), server.port()).isEmpty());
@@ -213,6 +233,54 @@ private Q_SLOTS:
         QCOMPARE(r.steps[0].certificate->sha256(), certificateSha256(cert));
         QCOMPARE(pins.pins(QStringLiteral("127.0.0.1"), server.port()), QList<QByteArray>{oldPin});
         QVERIFY(server.received().isEmpty());
+    }
+
+    void smtp_wrongPassword_helloPassed_authFailed()
+    {
+        ScriptedServer imap(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
+                                           "C: A001 AUTHENTICATE PLAIN AGFubmEAczNjcmV0\n"
+                                           "S: A001 OK done\n"
+                                           "C: A002 LIST \"\" \"*\"\n"
+                                           "S: A002 OK done\n"
+                                           "C: A003 LOGOUT\n"
+                                           "S: A003 OK bye\n"
+                                           "X\n"),
+                            ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer smtp(QStringLiteral("S: 220 ready\n"
+                                           "C: EHLO localhost\n"
+                                           "S: 250-mx\n"
+                                           "S: 250 AUTH PLAIN\n"
+                                           "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
+                                           "S: 534-5.7.9 Application-specific password required. Learn more at\n"
+                                           "S: 534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor\n"),
+                            ScriptedServer::Transport::ImplicitTls);
+        MemoryCertificatePins pins;
+        ConnectionTester tester(account(IncomingProtocol::Imap, imap.port(), Security::ImplicitTls, smtp.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins));
+        const ConnectionTestResult r = run(tester);
+        QCOMPARE(smtp.verify(), QStringList());
+        QCOMPARE(r.steps.size(), 4);
+        QCOMPARE(r.steps[2].state, TestStep::State::Passed);
+        QCOMPARE(r.steps[3].kind, TestStep::Kind::OutgoingAuth);
+        QCOMPARE(r.steps[3].state, TestStep::State::Failed);
+        QCOMPARE(r.steps[3].diagnosis.problem, Problem::AppPasswordNeeded);
+        QVERIFY(r.steps[3].diagnosis.serverText.contains(QStringLiteral("Application-specific")));
+    }
+
+    void smtp_withoutStartTls_isRefused_beforeAnyPassword()
+    {
+        ScriptedServer smtp(QStringLiteral("S: 220 ready\n"
+                                           "C: EHLO localhost\n"
+                                           "S: 250-mx\n"
+                                           "S: 250 AUTH PLAIN LOGIN\n"));
+        MemoryCertificatePins pins;
+        AccountSettings s = account(IncomingProtocol::Imap, 1, Security::ImplicitTls, smtp.port());
+        s.outgoing.security = Security::StartTls;
+        ConnectionTester tester(s, {QStringLiteral("s3cret"), {}}, options(&pins));
+        const ConnectionTestResult r = run(tester);
+        QVERIFY(!smtp.received().contains("AUTH"));
+        QCOMPARE(r.steps.last().kind, TestStep::Kind::OutgoingHello);
+        QCOMPARE(r.steps.last().diagnosis.problem, Problem::NoTls);
     }
 
     void closedPort_isExplained()
