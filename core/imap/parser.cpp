@@ -56,9 +56,22 @@ QByteArray interned(QByteArrayView v)
         QByteArrayLiteral("FORMAT"), QByteArrayLiteral("DELSP"), QByteArrayLiteral("ATTACHMENT"),
         QByteArrayLiteral("INLINE"), QByteArrayLiteral("STORAGE"),
     };
-    for (const QByteArray &entry : table) {
-        if (entry.size() == v.size() && equalsUpper(v, entry))
-            return entry;
+    // Bucket by (length, first letter) so a lookup compares at most a couple of entries.
+    struct Index {
+        QList<const QByteArray *> buckets[17][8];
+        Index()
+        {
+            for (const QByteArray &entry : table)
+                buckets[entry.size()][entry.at(0) & 7].append(&entry);
+        }
+    };
+    static const Index index;
+    if (v.isEmpty() || v.size() > 16)
+        return {};
+    const char first = (v.at(0) >= 'a' && v.at(0) <= 'z') ? char(v.at(0) - 'a' + 'A') : v.at(0);
+    for (const QByteArray *entry : index.buckets[v.size()][first & 7]) {
+        if (equalsUpper(v, *entry))
+            return *entry;
     }
     return {};
 }
@@ -76,6 +89,22 @@ QByteArray upper(QByteArrayView v)
             c = char(c - 'a' + 'A');
     }
     return out;
+}
+
+// Literal overload: the length is known at compile time, so a mismatch costs one comparison.
+template<std::size_t N>
+inline bool equalsUpper(QByteArrayView v, const char (&upperLiteral)[N])
+{
+    if (v.size() != qsizetype(N - 1))
+        return false;
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+        char c = v[qsizetype(i)];
+        if (c >= 'a' && c <= 'z')
+            c = char(c - 'a' + 'A');
+        if (c != upperLiteral[i])
+            return false;
+    }
+    return true;
 }
 
 bool equalsUpper(QByteArrayView v, QByteArrayView upperLiteral)
