@@ -1351,8 +1351,7 @@ QList<BodyParameter> ResponseReader::parameters()
     QByteArray scratch;
     list([&] {
         if (peek() == '(') {
-            skipValue();
-            isName = !isName;
+            skipValue(); // a list where a name or value belongs: ignored
             return;
         }
         if (isName) {

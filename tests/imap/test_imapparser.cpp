@@ -581,6 +581,9 @@ private Q_SLOTS:
         // message/rfc822 sent as if it were a basic part (no envelope).
         QTest::newRow("rfc822-no-envelope") << QByteArray(
             "* 8 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 1234 NIL NIL NIL NIL))\r\n");
+        // Found by the fuzzer: a list where a parameter name belongs.
+        QTest::newRow("list-in-params") << QByteArray(
+            "* 8 FETCH (BODYSTRUCTURE (\"text\" \"plain\" ((\"a\") \"b\" (1) \"c\") NIL NIL \"7bit\" 1 1))\r\n");
         QTest::newRow("disposition-nil-params") << QByteArray(
             "* 8 FETCH (BODYSTRUCTURE (\"image\" \"gif\" NIL NIL NIL \"base64\" 50 NIL (\"inline\" NIL) NIL NIL))\r\n");
     }
