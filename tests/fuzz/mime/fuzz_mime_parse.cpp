@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// Parses arbitrary bytes as a message, twice: with the default limits and with tiny ones, so
+// the "too complex" cuts are exercised, and checks the invariants of the tree.
+#include "core/mime/parser.h"
+#include "core/mime/structurescan.h"
+
+#include <cstdint>
+#include <cstdlib>
+
+namespace {
+
+void check(bool condition)
+{
+    if (!condition)
+        std::abort();
+}
+
+void verify(const Tidings::Mime::Message &m, const Tidings::Mime::ParseLimits &limits)
+{
+    check(m.parts.size() <= limits.maxParts);
+    for (int i = 0; i < m.parts.size(); ++i) {
+        const Tidings::Mime::Part &p = m.parts.at(i);
+        check(p.parent < i);
+        check(p.depth <= limits.maxDepth);
+        check(p.parent < 0 || m.parts.at(p.parent).depth == p.depth - 1);
+        check(!p.filename.contains(u'\n') && !p.filename.contains(u'\r'));
+    }
+    check(!m.subject.contains(u'\n') && !m.subject.contains(u'\r'));
+    check(m.bestTextIndex < int(m.parts.size()) && m.bestHtmlIndex < int(m.parts.size()));
+    for (int index : m.attachmentIndexes)
+        check(index >= 0 && index < m.parts.size());
+    check(m.from.size() <= limits.maxAddresses && m.to.size() <= limits.maxAddresses);
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QByteArrayView bytes(reinterpret_cast<const char *>(data), qsizetype(size));
+    const Tidings::Mime::ParseLimits defaults;
+    verify(Tidings::Mime::Parser::parse(bytes, defaults), defaults);
+
+    Tidings::Mime::ParseLimits tiny;
+    tiny.maxDepth = 3;
+    tiny.maxParts = 8;
+    tiny.maxHeaderBytes = 512;
+    tiny.maxAddresses = 4;
+    verify(Tidings::Mime::Parser::parse(bytes, tiny), tiny);
+    (void)Tidings::Mime::Parser::parseHeaders(bytes, tiny);
+    return 0;
+}
