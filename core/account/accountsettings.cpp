@@ -220,6 +220,8 @@ QJsonObject AccountSettings::toJson() const
         object.insert(QStringLiteral("providerId"), providerId);
     if (!quirks.isEmpty())
         object.insert(QStringLiteral("quirks"), quirks.toJson());
+    if (!caFile.isEmpty())
+        object.insert(QStringLiteral("caFile"), caFile);
     return object;
 }
 
@@ -235,6 +237,7 @@ std::optional<AccountSettings> AccountSettings::fromJson(const QJsonObject &obje
     s.email = object.value(QStringLiteral("email")).toString();
     s.displayName = object.value(QStringLiteral("displayName")).toString();
     s.providerId = object.value(QStringLiteral("providerId")).toString();
+    s.caFile = object.value(QStringLiteral("caFile")).toString();
     const auto protocol = protocolFromName(object.value(QStringLiteral("incomingProtocol")).toString());
     if (!protocol) {
         setError(error, QStringLiteral("\"incomingProtocol\" must be imap or pop3"));

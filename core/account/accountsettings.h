@@ -77,6 +77,7 @@ struct AccountSettings {
     bool leaveOnServer = true;  ///< POP3: keep messages on the server after download
     int leaveOnServerDays = 0;  ///< POP3: delete from the server after this many days (0: never)
     int checkIntervalMinutes = 10;
+    QString caFile; ///< PEM file of extra CA certificates to trust for this account (a company CA)
 
     /// Empty when the settings can be used; otherwise one problem per entry.
     [[nodiscard]] QStringList validate() const;

@@ -171,6 +171,7 @@ private Q_SLOTS:
         s.id = QStringLiteral("acc-1");
         s.displayName = QStringLiteral("Анна");
         s.leaveOnServerDays = 14;
+        s.caFile = QStringLiteral("/etc/company-ca.pem");
         QVERIFY(s.validate().isEmpty());
         QString error;
         const auto back = AccountSettings::fromJson(
@@ -184,7 +185,7 @@ private Q_SLOTS:
         QJsonObject o = AccountSettings{QStringLiteral("a"), {}, QStringLiteral("a@b.org"), {}, IncomingProtocol::Imap,
                                         Endpoint{QStringLiteral("h.org"), 993, Security::ImplicitTls, QStringLiteral("a")},
                                         Endpoint{QStringLiteral("h.org"), 465, Security::ImplicitTls, QStringLiteral("a")},
-                                        {}, {}, true, 0, 10}
+                                        {}, {}, true, 0, 10, {}}
                             .toJson();
         QVERIFY(AccountSettings::fromJson(o));
         QJsonObject bad = o;
