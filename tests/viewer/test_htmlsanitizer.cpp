@@ -44,11 +44,11 @@ QStringList forbiddenFindings(const QString &out)
         QRegularExpression(QStringLiteral("\\s(srcset|ping|action|formaction|poster|srcdoc|lowsrc|dynsrc|data|target|"
                                           "http-equiv|xlink:href)\\s*="),
                            QRegularExpression::CaseInsensitiveOption),
-        QRegularExpression(QStringLiteral("(src|background)=\"[^\"]*TRACKER"), QRegularExpression::CaseInsensitiveOption),
+        QRegularExpression(QStringLiteral("\\s(src|background)=\"[^\"]*TRACKER"), QRegularExpression::CaseInsensitiveOption),
         QRegularExpression(QStringLiteral("url\\([^)]*TRACKER"), QRegularExpression::CaseInsensitiveOption),
         QRegularExpression(QStringLiteral("expression|behavior|binding|@import|data:text|data:image/svg|file:|qrc:"),
                            QRegularExpression::CaseInsensitiveOption),
-        QRegularExpression(QStringLiteral("(src|background)=\"(?!cid:|data:image/)"), QRegularExpression::CaseInsensitiveOption),
+        QRegularExpression(QStringLiteral("\\s(src|background)=\"(?!cid:|data:image/)"), QRegularExpression::CaseInsensitiveOption),
     };
     QStringList findings;
     for (const QRegularExpression &re : patterns) {

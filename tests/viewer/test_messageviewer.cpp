@@ -114,11 +114,9 @@ private Q_SLOTS:
             MessageViewer viewer(&policy);
             viewer.setMessage(message);
             paint(viewer);
-            QVERIFY2(viewer.blockedRemoteCount() > 0 || !html.contains(QStringLiteral("<img")) || file == u"meta.html"
-                         || file == u"frames.html" || file == u"scripts.html" || file == u"style-element.html"
-                         || file == u"svg.html" || file == u"mxss.html" || file == u"links.html" || file == u"cid-data.html"
-                         || file == u"srcset.html",
-                     qPrintable(file));
+            // Messages made of loadable tracking images do show the bar.
+            if (file == u"img.html" || file == u"tracking.html" || file == u"css-background.html")
+                QVERIFY2(viewer.blockedRemoteCount() > 0, qPrintable(file));
 
             // A reply quoting it: as plain text (what the composer quotes) and as HTML
             // with the original inside a blockquote (what a rich-text reply would hold).
@@ -156,8 +154,7 @@ private Q_SLOTS:
         (void)viewer.grab();
         QTRY_VERIFY(counter.paths().contains(QStringLiteral("/pixel.png")));
         // The image arrives and the part is laid out again with it.
-        QTRY_VERIFY(!imageResource(viewer.partViews().value(0), url).isNull());
-        QCOMPARE(imageResource(viewer.partViews().value(0), url).size(), QSize(2, 2));
+        QTRY_COMPARE(imageResource(viewer.partViews().value(0), url).size(), QSize(2, 2));
         QVERIFY(!policy.isAllowed(QStringLiteral("news@shop.example")));
     }
 
