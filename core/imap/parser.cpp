@@ -1523,6 +1523,9 @@ public:
 
     ResponseHandler handler;
     std::deque<Response> queue;
+    /// Cleared when the Parser is destroyed, so feed() can stop safely when a handler or sink
+    /// destroys the parser (e.g. a session reconnecting on BYE) while feed() is on the stack.
+    std::shared_ptr<bool> alive = std::make_shared<bool>(true);
     BodySink *sink = nullptr;
     bool utf8 = false;
     bool expectGreeting = true;
@@ -1587,21 +1590,28 @@ void Parser::Private::resetResponse()
 
 void Parser::Private::feed(QByteArrayView bytes)
 {
+    const std::shared_ptr<bool> stillAlive = alive;
     const char *p = bytes.data();
     const char *const e = p + bytes.size();
     while (p < e && !error) {
         if (state == State::Literal) {
             const auto take = qsizetype(std::min<std::uint64_t>(literalRemaining, std::uint64_t(e - p)));
-            if (literalToSink)
+            if (literalToSink) {
                 sink->data(QByteArrayView(p, take));
-            else
+                if (!*stillAlive)
+                    return;
+            } else {
                 response.append(p, take);
+            }
             p += take;
             consumed += std::uint64_t(take);
             literalRemaining -= std::uint64_t(take);
             if (literalRemaining == 0) {
-                if (literalToSink)
+                if (literalToSink) {
                     sink->end();
+                    if (!*stillAlive)
+                        return;
+                }
                 literalToSink = false;
                 state = State::Line;
                 lineStart = response.size();
@@ -1636,6 +1646,8 @@ void Parser::Private::feed(QByteArrayView bytes)
             consumed += std::uint64_t(n);
             p = lf + 1;
             complete(QByteArrayView(p - n, n));
+            if (!*stillAlive)
+                return;
             resetResponse();
             continue;
         }
@@ -1648,6 +1660,8 @@ void Parser::Private::feed(QByteArrayView bytes)
         consumed += std::uint64_t(n);
         p = lf + 1;
         lineComplete();
+        if (!*stillAlive)
+            return;
     }
 }
 
@@ -1797,7 +1811,10 @@ void Parser::Private::lineComplete()
             if (info && sink && size > 0) {
                 info->seq = fetchSeq;
                 info->size = size;
+                const std::shared_ptr<bool> stillAlive = alive;
                 toSink = sink->begin(*info);
+                if (!*stillAlive)
+                    return;
             }
             if (!toSink) {
                 const std::uint64_t limit = info ? Limits::MaxBufferedBodyBytes : Limits::MaxLiteralBytes;
@@ -1821,7 +1838,10 @@ void Parser::Private::lineComplete()
             return;
         }
     }
+    const std::shared_ptr<bool> stillAlive = alive;
     complete(response);
+    if (!*stillAlive)
+        return;
     resetResponse();
 }
 
@@ -1852,7 +1872,10 @@ void Parser::Private::complete(QByteArrayView data)
 // ---------------------------------------------------------------------------------------------
 
 Parser::Parser() : d(std::make_unique<Private>()) {}
-Parser::~Parser() = default;
+Parser::~Parser()
+{
+    *d->alive = false;
+}
 
 void Parser::setResponseHandler(ResponseHandler handler)
 {
@@ -1878,8 +1901,9 @@ bool Parser::feed(QByteArrayView bytes)
 {
     if (d->error)
         return false;
+    const std::shared_ptr<bool> alive = d->alive;
     d->feed(bytes);
-    return !d->error;
+    return *alive && !d->error;
 }
 
 bool Parser::hasResponse() const

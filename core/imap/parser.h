@@ -80,6 +80,9 @@ public:
 /// The first response on a connection is reported as Greeting when it is an untagged
 /// OK/PREAUTH/BYE (disable with setExpectGreeting(false) for a parser attached mid-stream).
 ///
+/// A handler or sink may destroy the parser (feed() then returns false at once without touching
+/// it), but must not call feed() re-entrantly.
+///
 /// Not thread-safe; one parser per connection.
 class Parser final
 {

@@ -802,6 +802,20 @@ private Q_SLOTS:
         QCOMPARE(parser.bytesConsumed(), 21u);
     }
 
+    void handler_destroysParser_feedStopsSafely()
+    {
+        auto parser = std::make_unique<Parser>();
+        int seen = 0;
+        parser->setResponseHandler([&](Response &&) {
+            ++seen;
+            parser.reset(); // e.g. a session that reconnects on BYE
+        });
+        Parser *raw = parser.get();
+        QVERIFY(!raw->feed("* BYE going away\r\n* 1 EXISTS\r\n* 1 FETCH (BODY[] {3}\r\nabc)\r\n"));
+        QCOMPARE(seen, 1);
+        QVERIFY(!parser);
+    }
+
     void parseOne_rejectsPartialInput()
     {
         QVERIFY(std::holds_alternative<Response>(Parser::parseOne("* 1 EXISTS\r\n")));
