@@ -559,7 +559,10 @@ private:
                     break;
                 }
                 const QString tag = tagNameOf(child);
-                const ElementRule rule = ruleFor(tag);
+                // Rules apply to elements gumbo knows; an unknown one is only ever unwrapped,
+                // whatever its (cleaned-up, display-only) name looks like ("t#r" is not "tr").
+                const ElementRule rule =
+                    child->v.element.tag == GUMBO_TAG_UNKNOWN ? ElementRule{Action::Unwrap, {}, false} : ruleFor(tag);
                 if (rule.action == Action::Drop) {
                     noteDropped(child);
                     break;

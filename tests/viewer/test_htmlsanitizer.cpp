@@ -368,6 +368,13 @@ private Q_SLOTS:
         QVERIFY(out.removedElements.contains(QStringLiteral("custom-el")));
     }
 
+    void unknownElementNamedLikeAKnownOne_isStillUnwrapped()
+    {
+        // Found by fuzzing: "t#r" once passed for "tr" and produced a row outside any table.
+        QCOMPARE(clean(QStringLiteral("<table><t#r><td>x</td></table><scr#ipt>y</scr#ipt>")),
+                 QStringLiteral("<div><table><tbody><tr><td>x</td></tr></tbody></table>y</div>"));
+    }
+
     void tablesAndFormatting_surviveForTheViewer()
     {
         QCOMPARE(clean(QStringLiteral("<table border=0 cellpadding=\"4\" width=\"100%\" bgcolor=#eeeeee><tr><td colspan=2 "
