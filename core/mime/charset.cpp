@@ -298,30 +298,42 @@ QByteArray decodeQ(QByteArrayView text)
     return out;
 }
 
-/// Reads an encoded word (RFC 2047 §2) starting at text[pos] == '='; false if there is none.
-bool readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
+enum class WordScan { Found, NotHere, NoneLater };
+
+/// Reads an encoded word (RFC 2047 §2) starting at text[pos] == '='. NoneLater means no
+/// encoded word can start at or after pos, which keeps the scan linear on hostile input.
+WordScan readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
 {
     if (pos + 1 >= text.size() || text[pos + 1] != '?')
-        return false;
-    const qsizetype charsetEnd = text.indexOf('?', pos + 2);
-    if (charsetEnd < 0 || charsetEnd + 2 >= text.size() || text[charsetEnd + 2] != '?')
-        return false;
+        return WordScan::NotHere;
+    // A charset name is short (RFC 2978); look for its end only nearby.
+    const QByteArrayView window = text.sliced(pos + 2, std::min<qsizetype>(text.size() - pos - 2, 80));
+    const qsizetype relative = window.indexOf('?');
+    if (relative < 0)
+        return window.size() < 80 ? WordScan::NoneLater : WordScan::NotHere;
+    const qsizetype charsetEnd = pos + 2 + relative;
+    if (charsetEnd + 2 >= text.size() || text[charsetEnd + 2] != '?')
+        return WordScan::NotHere;
     const char encoding = char(text[charsetEnd + 1] | 0x20);
     if (encoding != 'b' && encoding != 'q')
-        return false;
+        return WordScan::NotHere;
+    // RFC 2047 words are at most 75 characters; mailers write longer ones, not this long.
+    constexpr qsizetype maxPayload = 1024;
     const qsizetype payloadStart = charsetEnd + 3;
-    const qsizetype payloadEnd = text.indexOf("?=", payloadStart);
-    if (payloadEnd < 0)
-        return false;
+    const QByteArrayView rest = text.sliced(payloadStart, std::min<qsizetype>(text.size() - payloadStart, maxPayload));
+    const qsizetype payloadRelative = rest.indexOf("?=");
+    if (payloadRelative < 0)
+        return rest.size() < maxPayload ? WordScan::NoneLater : WordScan::NotHere;
+    const qsizetype payloadEnd = payloadStart + payloadRelative;
     QByteArrayView charset = text.sliced(pos + 2, charsetEnd - pos - 2);
     const QByteArrayView payload = text.sliced(payloadStart, payloadEnd - payloadStart);
     for (char c : charset) {
         if (c == ' ' || c == '\t')
-            return false;
+            return WordScan::NotHere;
     }
     for (char c : payload) {
         if (c == ' ' || c == '\t')
-            return false;
+            return WordScan::NotHere;
     }
     const qsizetype star = charset.indexOf('*'); // RFC 2231 §5 language suffix
     if (star >= 0)
@@ -335,7 +347,7 @@ bool readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
     } else {
         word->bytes = decodeQ(payload);
     }
-    return true;
+    return WordScan::Found;
 }
 
 bool isBlank(QByteArrayView text)
@@ -376,7 +388,10 @@ QString Charset::decodeHeader(QByteArrayView raw)
         if (candidate < 0)
             break;
         EncodedWord word;
-        if (!readEncodedWord(utf8, candidate, &word)) {
+        const WordScan scan = readEncodedWord(utf8, candidate, &word);
+        if (scan == WordScan::NoneLater)
+            break;
+        if (scan == WordScan::NotHere) {
             pos = candidate + 1;
             continue;
         }
