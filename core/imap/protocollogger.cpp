@@ -156,6 +156,10 @@ void ProtocolLogger::serverBytes(QByteArrayView bytes)
                     serverLine(QByteArrayView(m_serverPending).first(eol));
                     m_serverPending.remove(0, eol + 2);
                 }
+                if (m_serverPending.size() > MaxPendingLine) {
+                    writeLine("S+ ", escape(m_serverPending));
+                    m_serverPending.clear();
+                }
             }
             if (m_literalLeft == 0 && m_maxLiteral != 0 && m_literalSize > m_maxLiteral) {
                 if (!m_serverPending.isEmpty())
@@ -178,8 +182,14 @@ void ProtocolLogger::serverBytes(QByteArrayView bytes)
         }
         m_serverPending.append(bytes.first(lf + 1));
         bytes = bytes.sliced(lf + 1);
-        if (!m_serverPending.endsWith("\r\n"))
-            continue; // a bare LF is part of the line; it is escaped as \n
+        if (!m_serverPending.endsWith("\r\n")) {
+            // A bare LF is part of the line (escaped as \n); the line still may not grow forever.
+            if (m_serverPending.size() > MaxPendingLine) {
+                writeLine("S+ ", escape(m_serverPending));
+                m_serverPending.clear();
+            }
+            continue;
+        }
         const QByteArrayView line = QByteArrayView(m_serverPending).chopped(2);
         serverLine(line);
         if (const auto literal = trailingLiteral(line); literal && *literal > 0) {

@@ -235,7 +235,7 @@ private:
     QList<QPointer<Job>> m_running;
     std::vector<std::unique_ptr<Pending>> m_pending; ///< commands sent, in order
     Pending *m_literalWait = nullptr;                ///< command waiting for `+` to send a literal
-    QPointer<IdleJob> m_idleJob;
+    QPointer<Job> m_idleJob; // the running IdleJob (as Job: compared while being destroyed)
     State m_stateBeforeIdle = State::Authenticated;
     bool m_doneSent = false;
     bool m_keepAliveInFlight = false;
