@@ -1399,6 +1399,7 @@ BodyStructure ResponseReader::body()
 
     if (peek() == '(') {
         b.type = QByteArrayLiteral("MULTIPART");
+        b.parts.reserve(4); // one allocation for the usual 2-4 children instead of three
         int children = 0;
         while (peek() == '(') {
             countElement(children);
