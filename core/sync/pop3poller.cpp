@@ -1,0 +1,495 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/sync/pop3poller.h"
+
+#include "core/mime/parser.h"
+#include "core/store/database.h"
+#include "core/store/folderstore.h"
+#include "core/store/messagestore.h"
+#include "core/store/pop3store.h"
+
+#include <QCryptographicHash>
+#include <QHash>
+
+#include <memory>
+
+namespace Tidings::Sync {
+
+namespace {
+
+constexpr QLatin1StringView kHashPrefix{"sha256:"};
+constexpr qsizetype kPreviewChars = 200;
+constexpr qsizetype kSearchTextChars = 64 * 1024;
+
+QString displayList(const QList<Mime::Address> &addresses)
+{
+    QStringList parts;
+    parts.reserve(addresses.size());
+    for (const Mime::Address &a : addresses) {
+        if (a.name.isEmpty()) {
+            parts << a.address;
+            continue;
+        }
+        // Quote names with specials so the column reads back as the same list.
+        static const QString specials = QStringLiteral("()<>[]:;@\\,.\"");
+        bool quote = false;
+        for (QChar ch : a.name)
+            quote = quote || specials.contains(ch);
+        QString name = a.name;
+        if (quote) {
+            name.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
+            name = u'"' + name + u'"';
+        }
+        parts << (name + QStringLiteral(" <") + a.address + u'>');
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+QString bracketed(const QByteArray &id)
+{
+    return id.isEmpty() ? QString() : QStringLiteral("<%1>").arg(QString::fromUtf8(id));
+}
+
+QString contentKey(const QByteArray &raw)
+{
+    return kHashPrefix + QString::fromLatin1(QCryptographicHash::hash(raw, QCryptographicHash::Sha256).toHex());
+}
+
+} // namespace
+
+Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings settings, Pop3PollOptions options,
+                       Clock &clock, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+    , m_accountId(accountId)
+    , m_settings(std::move(settings))
+    , m_options(options)
+    , m_clock(clock)
+    , m_timer(new Timer(clock, this))
+{
+    connect(m_timer, &Timer::timeout, this, [this] { pollOnce(); });
+}
+
+Pop3Poller::~Pop3Poller()
+{
+    if (m_session) {
+        m_done = true; // late job signals must not touch a half-destroyed poller
+        m_session->abort();
+        delete m_session.data();
+    }
+}
+
+void Pop3Poller::start()
+{
+    m_running = true;
+    if (!isPolling())
+        armTimer();
+}
+
+void Pop3Poller::stop()
+{
+    m_running = false;
+    m_timer->stop();
+}
+
+void Pop3Poller::checkNow()
+{
+    if (isPolling())
+        return;
+    m_timer->stop();
+    pollOnce();
+}
+
+void Pop3Poller::armTimer()
+{
+    if (m_running)
+        m_timer->start(m_options.interval);
+}
+
+std::variant<qint64, Error> Pop3Poller::inboxFolder(Store::Database &db, qint64 accountId)
+{
+    Store::FolderStore folders(db);
+    Store::Result<qint64> found = folders.findByName(accountId, QByteArrayLiteral("INBOX"));
+    if (!found)
+        return found.error();
+    if (*found != 0)
+        return *found;
+    Store::Folder inbox;
+    inbox.accountId = accountId;
+    inbox.name = QByteArrayLiteral("INBOX");
+    inbox.displayName = QStringLiteral("Inbox");
+    inbox.delimiter = QStringLiteral("/");
+    Store::Result<qint64> added = folders.upsert(accountId, inbox);
+    if (!added)
+        return added.error();
+    return *added;
+}
+
+Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDateTime &received, QString *searchText)
+{
+    const Mime::Message message = Mime::Parser::parse(raw);
+    Store::MessageHeader h;
+    h.internalDate = received;
+    h.date = message.date;
+    h.size = raw.size();
+    h.subject = message.subject;
+    h.from = displayList(message.from);
+    h.to = displayList(message.to);
+    h.cc = displayList(message.cc);
+    h.messageId = bracketed(message.messageId);
+    h.inReplyTo = bracketed(message.inReplyTo);
+    QStringList refs;
+    for (const QByteArray &r : message.references)
+        refs << bracketed(r);
+    h.references = refs.join(u' ');
+    h.hasAttachments = !message.attachmentIndexes.isEmpty();
+    const QString text = message.bestText();
+    h.preview = text.left(kPreviewChars * 2).simplified().left(kPreviewChars);
+    if (searchText)
+        *searchText = text.left(kSearchTextChars);
+    return h;
+}
+
+bool Pop3Poller::pollOnce()
+{
+    if (isPolling())
+        return false;
+    m_timer->stop();
+    m_result = {};
+    m_pending.clear();
+    m_pendingBytes = 0;
+    m_knownHashes.clear();
+    m_deleted.clear();
+    m_outstanding = 0;
+    m_retrievesOutstanding = 0;
+    m_listingDone = false;
+    m_quitting = false;
+    m_done = false;
+    ++m_generation;
+
+    m_session = new Pop3::Session(m_settings, m_clock, this);
+    const quint64 generation = m_generation;
+    connect(m_session, &Pop3::Session::opened, this, [this, generation] {
+        if (generation == m_generation && !m_done)
+            onOpened();
+    });
+    connect(m_session, &Pop3::Session::failed, this, [this, generation](const Error &error) {
+        if (generation != m_generation || m_done)
+            return;
+        if (flush()) // complete downloads are kept; nothing was deleted for them
+            finish(error);
+    });
+
+    std::variant<qint64, Error> inbox = inboxFolder(m_db, m_accountId);
+    if (auto *error = std::get_if<Error>(&inbox)) {
+        // Reported from the event loop like every other outcome.
+        const Error e = *error;
+        QMetaObject::invokeMethod(this, [this, e, generation] {
+            if (generation == m_generation)
+                finish(e);
+        }, Qt::QueuedConnection);
+        return true;
+    }
+    m_inbox = std::get<qint64>(inbox);
+    m_session->open();
+    return true;
+}
+
+void Pop3Poller::onOpened()
+{
+    const quint64 generation = m_generation;
+    const Pop3::Capabilities &caps = m_session->capabilities();
+    if (caps.known && !caps.uidl) {
+        // CAPA is authoritative when present (RFC 2449 §6.4): no UIDL line, no UIDL.
+        m_result.uidlSupported = false;
+        onUidl(nullptr);
+        return;
+    }
+    Pop3::UidlJob *job = m_session->uidl();
+    connect(job, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
+        if (generation != m_generation || m_done)
+            return;
+        auto *uidl = static_cast<Pop3::UidlJob *>(j);
+        if (uidl->error().kind == Error::Kind::ServerNo) {
+            m_result.uidlSupported = false;
+            onUidl(nullptr);
+            return;
+        }
+        if (uidl->error()) {
+            finish(uidl->error());
+            return;
+        }
+        onUidl(uidl);
+    });
+}
+
+void Pop3Poller::onUidl(Pop3::UidlJob *job)
+{
+    Store::Pop3Store pop3(m_db);
+    Store::Result<QList<Store::Pop3Record>> records = pop3.records(m_accountId);
+    if (!records) {
+        finish(records.error());
+        return;
+    }
+
+    if (!job) {
+        if (m_options.leaveOnServer) {
+            finish(Error::make(Error::Kind::Config,
+                               QStringLiteral("The server does not support UIDL, so Tidings cannot tell which messages "
+                                              "it already downloaded. Leaving messages on the server would download "
+                                              "them all again on every check: turn off \"leave messages on the "
+                                              "server\" for this account.")));
+            return;
+        }
+        for (const Store::Pop3Record &r : *records) {
+            if (r.uidl.startsWith(kHashPrefix))
+                m_knownHashes.insert(r.uidl);
+        }
+        const quint64 generation = m_generation;
+        Pop3::ListJob *list = m_session->list();
+        connect(list, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
+            if (generation != m_generation || m_done)
+                return;
+            if (j->error()) {
+                finish(j->error());
+                return;
+            }
+            onList(static_cast<Pop3::ListJob *>(j));
+        });
+        return;
+    }
+
+    QHash<QString, Store::Pop3Record> known;
+    for (const Store::Pop3Record &r : *records)
+        known.insert(r.uidl, r);
+
+    QSet<QString> onServer;
+    for (const Pop3::UidlEntry &e : job->entries())
+        onServer.insert(QString::fromLatin1(e.uid));
+    m_result.onServer = int(job->entries().size());
+    Store::Result<int> forgotten = pop3.forgetMissing(m_accountId, onServer);
+    if (!forgotten) {
+        finish(forgotten.error());
+        return;
+    }
+
+    const QDateTime cutoff = m_options.deleteAfterDays > 0
+        ? m_clock.now().addDays(-m_options.deleteAfterDays)
+        : QDateTime();
+    int toDownload = 0;
+    QList<std::pair<int, QString>> retrieves;
+    for (const Pop3::UidlEntry &e : job->entries()) {
+        const QString uidl = QString::fromLatin1(e.uid);
+        auto it = known.constFind(uidl);
+        if (it == known.constEnd()) {
+            retrieves.append({e.message, uidl});
+            ++toDownload;
+            continue;
+        }
+        // Already stored: only the deletion rules apply.
+        bool remove = !m_options.leaveOnServer;
+        if (!remove && cutoff.isValid() && it->firstSeen.isValid() && it->firstSeen < cutoff)
+            remove = true;
+        if (!remove && m_options.deleteWhenDeletedHere && it->messageId == 0)
+            remove = true;
+        if (remove)
+            dele(e.message, uidl);
+    }
+    Q_EMIT listed(m_result.onServer, toDownload);
+    for (const auto &[message, uidl] : std::as_const(retrieves))
+        retrieve(message, uidl);
+    m_listingDone = true;
+    maybeQuit();
+}
+
+void Pop3Poller::onList(Pop3::ListJob *job)
+{
+    m_result.onServer = int(job->entries().size());
+    Q_EMIT listed(m_result.onServer, m_result.onServer);
+    for (const Pop3::ListEntry &e : job->entries())
+        retrieve(e.message, QString());
+    m_listingDone = true;
+    maybeQuit();
+}
+
+void Pop3Poller::retrieve(int message, const QString &uidl)
+{
+    const quint64 generation = m_generation;
+    Pop3::RetrieveJob *job = m_session->retrieve(message);
+    auto buffer = std::make_shared<QByteArray>();
+    job->setSink([this, buffer, message](QByteArrayView chunk) {
+        buffer->append(chunk);
+        Q_EMIT retrieveProgress(message, buffer->size());
+        return true;
+    });
+    ++m_outstanding;
+    ++m_retrievesOutstanding;
+    connect(job, &Pop3::Job::finished, this, [this, generation, buffer, uidl](Pop3::Job *j) {
+        if (generation != m_generation || m_done)
+            return;
+        --m_outstanding;
+        --m_retrievesOutstanding;
+        auto *r = static_cast<Pop3::RetrieveJob *>(j);
+        if (r->error().kind == Error::Kind::ServerNo) {
+            // The server would not give this one message (e.g. it vanished): it stays unknown
+            // and is tried again on the next poll.
+            ++m_result.skipped;
+        } else if (r->error()) {
+            // Everything complete so far is worth keeping; nothing was deleted for it yet.
+            flush();
+            finish(r->error());
+            return;
+        } else {
+            Download d{r->message(), uidl, std::move(*buffer)};
+            m_pendingBytes += d.raw.size();
+            m_pending.append(std::move(d));
+        }
+        if (m_pending.size() >= m_options.commitGroup || m_pendingBytes >= m_options.commitGroupBytes
+            || m_retrievesOutstanding == 0) {
+            if (!flush())
+                return;
+        }
+        maybeQuit();
+    });
+}
+
+bool Pop3Poller::flush()
+{
+    if (m_pending.isEmpty())
+        return true;
+    const QList<Download> batch = std::move(m_pending);
+    m_pending.clear();
+    m_pendingBytes = 0;
+
+    QList<std::pair<int, QString>> stored; // message number, key
+    QList<std::pair<int, QString>> duplicates; // no-UIDL mode: content already stored
+    {
+        Store::Transaction t(m_db, Store::Durability::Full);
+        if (t.error()) {
+            finish(t.error());
+            return false;
+        }
+        Store::Pop3Store pop3(m_db);
+        Store::MessageStore messages(m_db);
+        const QDateTime received = m_clock.now();
+        for (const Download &d : batch) {
+            const QString key = d.uidl.isEmpty() ? contentKey(d.raw) : d.uidl;
+            if (d.uidl.isEmpty() && m_knownHashes.contains(key)) {
+                duplicates.append({d.message, key});
+                continue;
+            }
+            QString text;
+            Store::MessageHeader header = headerFromRaw(d.raw, received, &text);
+            if (m_options.markRead)
+                header.flags |= Store::MessageFlag::Seen;
+            Store::Result<qint64> id = pop3.storeMessage(m_inbox, key, header, d.raw);
+            if (!id) {
+                finish(id.error());
+                return false;
+            }
+            if (!text.isEmpty()) {
+                if (Error e = messages.setSearchText(*id, text)) {
+                    finish(e);
+                    return false;
+                }
+            }
+            m_knownHashes.insert(key);
+            stored.append({d.message, key});
+        }
+        if (Error e = t.commit()) {
+            finish(e);
+            return false;
+        }
+    }
+    // From here on the messages are on disk: DELE is allowed.
+    for (const auto &[message, key] : std::as_const(stored)) {
+        ++m_result.downloaded;
+        Q_EMIT messageStored(key);
+        if (m_done)
+            return false;
+        if (!m_options.leaveOnServer)
+            dele(message, key);
+    }
+    for (const auto &[message, key] : std::as_const(duplicates)) {
+        if (!m_options.leaveOnServer)
+            dele(message, key);
+    }
+    return true;
+}
+
+void Pop3Poller::dele(int message, const QString &key)
+{
+    if (m_done || !m_session)
+        return;
+    const quint64 generation = m_generation;
+    Pop3::SimpleJob *job = m_session->dele(message);
+    ++m_outstanding;
+    connect(job, &Pop3::Job::finished, this, [this, generation, message, key](Pop3::Job *j) {
+        if (generation != m_generation || m_done)
+            return;
+        --m_outstanding;
+        if (j->error().kind == Error::Kind::ServerNo) {
+            // Refused (already deleted by another client): nothing to apply, poll goes on.
+        } else if (j->error()) {
+            flush();
+            finish(j->error());
+            return;
+        } else {
+            m_deleted.append(key);
+            Q_EMIT deleAccepted(message);
+            if (m_done)
+                return;
+        }
+        maybeQuit();
+    });
+}
+
+void Pop3Poller::maybeQuit()
+{
+    if (m_done || m_quitting || !m_listingDone || m_outstanding > 0 || !m_pending.isEmpty())
+        return;
+    m_quitting = true;
+    const quint64 generation = m_generation;
+    Pop3::SimpleJob *job = m_session->quit();
+    connect(job, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
+        if (generation != m_generation || m_done)
+            return;
+        if (j->error()) {
+            // No +OK to QUIT: the server applied no DELE (RFC 1939 §6), so nothing is recorded.
+            finish(j->error());
+            return;
+        }
+        Q_EMIT quitAccepted();
+        if (m_done)
+            return;
+        if (!m_deleted.isEmpty()) {
+            if (Error e = Store::Pop3Store(m_db).markDeletedOnServer(m_accountId, m_deleted)) {
+                finish(e);
+                return;
+            }
+        }
+        m_result.deletedOnServer = int(m_deleted.size());
+        finish({});
+    });
+    Q_EMIT quitSent();
+}
+
+void Pop3Poller::finish(Error error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_result.error = std::move(error);
+    if (m_session) {
+        Pop3::Session *session = m_session.data();
+        m_session = nullptr;
+        if (session->state() != Pop3::Session::State::Disconnected)
+            session->abort(); // without QUIT the server applies no DELE
+        session->deleteLater();
+    }
+    m_pending.clear();
+    armTimer();
+    Q_EMIT finished(m_result);
+}
+
+} // namespace Tidings::Sync
