@@ -107,6 +107,13 @@ Error FolderStore::remove(qint64 folderId)
     return t.commit();
 }
 
+Error FolderStore::rename(qint64 folderId, const QByteArray &name, const QString &displayName)
+{
+    Statement q(m_db, QStringLiteral("UPDATE folders SET name = ?, display_name = ? WHERE id = ?"));
+    q.bind(name).bind(displayName).bind(folderId);
+    return q.exec();
+}
+
 Error FolderStore::setSyncState(qint64 folderId, quint32 uidNext, quint64 highestModSeq)
 {
     Statement q(m_db, QStringLiteral("UPDATE folders SET uidnext = ?, highestmodseq = ? WHERE id = ?"));

@@ -56,6 +56,9 @@ public:
     [[nodiscard]] Result<QList<Folder>> list(qint64 accountId);
     /// Removes a folder and its cached messages.
     Error remove(qint64 folderId);
+    /// Renames a folder locally (a queued RENAME, RFC 9051 §6.3.6): the row, its messages and
+    /// its sync state keep their ids; the server's answer arrives with the next LIST.
+    Error rename(qint64 folderId, const QByteArray &name, const QString &displayName);
 
     /// Records where the last sync ended (RFC 3501 UIDNEXT, RFC 7162 HIGHESTMODSEQ).
     Error setSyncState(qint64 folderId, quint32 uidNext, quint64 highestModSeq);

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/sync/foldersync.h"
+
+#include "core/imap/fetchjob.h"
+#include "core/imap/jobs.h"
+#include "core/imap/messagejobs.h"
+#include "core/store/database.h"
+#include "core/store/messagestore.h"
+#include "core/sync/countjob.h"
+#include "core/sync/headerconversion.h"
+
+#include <algorithm>
+
+namespace Tidings::Sync {
+
+namespace {
+
+Imap::UidSet setOf(const QList<quint32> &uids)
+{
+    Imap::UidSet set;
+    for (quint32 uid : uids)
+        set.insert(uid);
+    return set;
+}
+
+} // namespace
+
+FolderSync::FolderSync(Imap::Session *session, Store::Database &db, qint64 folderId, SyncMode mode,
+                       FolderSyncOptions options, QObject *parent)
+    : QObject(parent), m_session(session), m_db(db), m_folderId(folderId), m_mode(mode), m_options(options)
+{
+    m_options.headerChunk = std::max(1, m_options.headerChunk);
+    m_options.flagChunk = std::max(1, m_options.flagChunk);
+    m_options.bisectLeaf = std::max(1, m_options.bisectLeaf);
+}
+
+FolderSync::~FolderSync()
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
+        disconnect(c);
+}
+
+SyncMode FolderSync::modeFor(const Imap::Session &session, bool allowCondStore)
+{
+    if (!allowCondStore)
+        return SyncMode::Plain;
+    if (session.isEnabled("QRESYNC"))
+        return SyncMode::QResync;
+    if (session.capabilities().condStore())
+        return SyncMode::CondStore;
+    return SyncMode::Plain;
+}
+
+void FolderSync::start()
+{
+    auto folder = Store::FolderStore(m_db).get(m_folderId);
+    if (!folder) {
+        fail(folder.error());
+        return;
+    }
+    m_folder = folder.value();
+    m_cachedUidNext = m_folder.uidNext;
+    m_cachedModSeq = m_folder.highestModSeq;
+    m_firstSync = m_folder.uidNext == 0;
+    if (!m_session) {
+        fail(Error::make(Error::Kind::Cancelled, QStringLiteral("the connection is gone")));
+        return;
+    }
+    select();
+}
+
+void FolderSync::select()
+{
+    auto *job = new Imap::SelectJob(m_session);
+    job->setMailbox(m_folder.displayName);
+    if (m_mode == SyncMode::QResync && m_folder.uidValidity != 0 && m_folder.highestModSeq != 0)
+        job->setQResync({m_folder.uidValidity, m_folder.highestModSeq, {}});
+    else if (m_mode != SyncMode::Plain)
+        job->setCondStore(true);
+    connect(job, &Imap::Job::finished, this, [this, job] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        onSelected(job->mailbox(), job->changes(), job->vanished());
+    });
+    job->start();
+}
+
+void FolderSync::onSelected(const Imap::SelectedMailbox &mailbox, const QList<Imap::Fetch> &changes,
+                            const Imap::UidSet &vanished)
+{
+    m_mailbox = mailbox;
+    if (mailbox.uidValidity == 0) {
+        fail(Error::make(Error::Kind::Protocol, QStringLiteral("%1: the server did not report a UIDVALIDITY")
+                                                    .arg(m_folder.displayName)));
+        return;
+    }
+    if (mailbox.noModSeq && m_mode != SyncMode::Plain)
+        m_mode = SyncMode::Plain; // [NOMODSEQ]: this mailbox keeps no mod-sequences (RFC 7162 §3.1.2.2)
+
+    auto reset = Store::FolderStore(m_db).applyUidValidity(m_folderId, mailbox.uidValidity);
+    if (!reset) {
+        fail(reset.error());
+        return;
+    }
+    const bool validityChanged = m_folder.uidValidity != 0 && m_folder.uidValidity != mailbox.uidValidity;
+    if (validityChanged || m_folder.uidValidity == 0) {
+        m_result.uidValidityChanged = validityChanged;
+        m_cachedUidNext = 0;
+        m_cachedModSeq = 0;
+        m_firstSync = true;
+    } else if (mailbox.uidNext != 0 && m_cachedUidNext != 0 && mailbox.uidNext < m_cachedUidNext) {
+        fail(Error::make(Error::Kind::Protocol,
+                         QStringLiteral("%1: the server's UIDNEXT fell from %2 to %3 under the same UIDVALIDITY")
+                             .arg(m_folder.displayName)
+                             .arg(m_cachedUidNext)
+                             .arg(mailbox.uidNext)));
+        return;
+    }
+    m_folder.uidValidity = mailbox.uidValidity;
+
+    if (Error e = loadCachedUids()) {
+        fail(e);
+        return;
+    }
+
+    // What the server announces while we work on this mailbox applies at once.
+    m_sessionConnections << connect(m_session, &Imap::Session::vanishedReceived, this,
+                                    [this](const Imap::UidSet &uids, bool) { applyVanished(uids); });
+    m_sessionConnections << connect(m_session, &Imap::Session::messageChanged, this, [this](const Imap::Fetch &f) {
+        if (f.flags)
+            (void)storeFailed(applyFlagFetches({f}));
+    });
+
+    if (m_mode == SyncMode::QResync && !m_firstSync) {
+        applyVanished(vanished);
+        if (storeFailed(applyFlagFetches(changes)))
+            return;
+        findNewUids();
+        return;
+    }
+    if (m_mode == SyncMode::CondStore && !m_firstSync && m_cachedModSeq != 0) {
+        fetchChangedSince();
+        return;
+    }
+    findNewUids();
+}
+
+Error FolderSync::loadCachedUids()
+{
+    auto uids = Store::MessageStore(m_db).uids(m_folderId, m_folder.uidValidity);
+    if (!uids)
+        return uids.error();
+    m_cached = uids.value();
+    return {};
+}
+
+void FolderSync::applyVanished(const Imap::UidSet &uids)
+{
+    if (uids.isEmpty() || m_finished)
+        return;
+    // Only cached UIDs: VANISHED (EARLIER) may name UIDs we never saw, and ranges can be huge.
+    QList<quint32> gone;
+    for (quint32 uid : std::as_const(m_cached)) {
+        if (uids.contains(uid))
+            gone << uid;
+    }
+    if (gone.isEmpty())
+        return;
+    if (storeFailed(Store::MessageStore(m_db).expungeUids(m_folderId, m_folder.uidValidity, gone)))
+        return;
+    m_result.expunged += int(gone.size());
+    m_cached.removeIf([&uids](quint32 uid) { return uids.contains(uid); });
+}
+
+Error FolderSync::applyFlagFetches(const QList<Imap::Fetch> &fetches)
+{
+    QList<Store::FlagUpdate> updates;
+    for (const Imap::Fetch &f : fetches) {
+        if (!f.flags)
+            continue;
+        auto u = flagUpdateFromFetch(f);
+        if (auto *e = std::get_if<Error>(&u))
+            return *e;
+        updates << std::get<Store::FlagUpdate>(u);
+    }
+    if (updates.isEmpty())
+        return {};
+    m_result.flagUpdates += int(updates.size());
+    return Store::MessageStore(m_db).applyFlags(m_folderId, m_folder.uidValidity, updates);
+}
+
+bool FolderSync::storeFailed(const Error &error)
+{
+    if (!error)
+        return false;
+    fail(error);
+    return true;
+}
+
+void FolderSync::fetchChangedSince()
+{
+    if (m_cached.isEmpty() || m_mailbox.highestModSeq == m_cachedModSeq) {
+        findNewUids();
+        return;
+    }
+    auto *job = new Imap::FetchJob(m_session);
+    job->setUids(Imap::UidSet::range(1, m_cached.last()));
+    Imap::FetchScope scope;
+    scope.flags = true;
+    scope.modSeq = true;
+    scope.changedSince = m_cachedModSeq;
+    job->setScope(scope);
+    connect(job, &Imap::Job::finished, this, [this, job] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        if (storeFailed(applyFlagFetches(job->messages())))
+            return;
+        findNewUids();
+    });
+    job->start();
+}
+
+void FolderSync::findNewUids()
+{
+    // UIDNEXT and EXISTS against the cache answer "anything new?" without a round trip.
+    const bool maybeNew = m_mailbox.exists > 0
+        && (m_firstSync || m_mailbox.uidNext == 0 || m_mailbox.uidNext > m_cachedUidNext
+            || quint32(m_cached.size()) < m_mailbox.exists);
+    if (!maybeNew) {
+        checkExpunges();
+        return;
+    }
+    auto *job = new Imap::SearchJob(m_session);
+    job->setUidMode(true);
+    // From the old UIDNEXT, or everything on a first or resumed sync: the cache then says
+    // which of them are already here.
+    const quint32 from = m_firstSync ? 1 : std::max<quint32>(1, m_cachedUidNext);
+    job->setCriteria("UID " + QByteArray::number(from) + ":*");
+    connect(job, &Imap::Job::finished, this, [this, job, from] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        m_toFetch.clear();
+        for (const Imap::UidSet::Range &r : job->results().ranges()) {
+            if (r.last == Imap::UidSet::Star || r.last - r.first > 10'000'000u) {
+                fail(Error::make(Error::Kind::Protocol, QStringLiteral("%1: the server answered a UID SEARCH with an "
+                                                                       "impossible range")
+                                                            .arg(m_folder.displayName)));
+                return;
+            }
+            for (quint32 uid = r.first;; ++uid) {
+                // "UID n:*" matches the last message even when its UID is below n.
+                if (uid >= from && !std::binary_search(m_cached.cbegin(), m_cached.cend(), uid))
+                    m_toFetch << uid;
+                if (uid == r.last)
+                    break;
+            }
+        }
+        m_fetchTotal = m_toFetch.size();
+        fetchNextHeaderChunk();
+    });
+    job->start();
+}
+
+void FolderSync::fetchNextHeaderChunk()
+{
+    if (m_toFetch.isEmpty()) {
+        checkExpunges();
+        return;
+    }
+    const qsizetype n = std::min<qsizetype>(m_options.headerChunk, m_toFetch.size());
+    const QList<quint32> chunk = m_toFetch.mid(m_toFetch.size() - n);
+    auto *job = new Imap::FetchJob(m_session);
+    job->setUids(setOf(chunk));
+    job->setScope(headerScope(m_mode != SyncMode::Plain));
+    connect(job, &Imap::Job::finished, this, [this, job, n] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        QList<Store::MessageHeader> headers;
+        headers.reserve(job->messages().size());
+        for (const Imap::Fetch &f : job->messages()) {
+            auto h = headerFromFetch(f);
+            if (auto *e = std::get_if<Error>(&h)) {
+                fail(*e);
+                return;
+            }
+            headers << std::move(std::get<Store::MessageHeader>(h));
+        }
+        // Newest first inside the chunk, too: the list fills from the top.
+        std::sort(headers.begin(), headers.end(),
+                  [](const Store::MessageHeader &a, const Store::MessageHeader &b) { return a.uid > b.uid; });
+        if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+            return;
+        QList<quint32> newOnes;
+        for (const Store::MessageHeader &h : std::as_const(headers)) {
+            m_cached.insert(std::lower_bound(m_cached.begin(), m_cached.end(), h.uid), h.uid);
+            if (!m_firstSync && h.uid >= m_cachedUidNext)
+                newOnes << h.uid;
+        }
+        m_result.fetched += int(headers.size());
+        m_toFetch.resize(m_toFetch.size() - n);
+        Q_EMIT progress(m_folderId, m_fetchTotal - m_toFetch.size(), m_fetchTotal);
+        if (!newOnes.isEmpty()) {
+            m_result.newUids << newOnes;
+            Q_EMIT newMail(m_folderId, newOnes);
+        }
+        fetchNextHeaderChunk();
+    });
+    job->start();
+}
+
+void FolderSync::checkExpunges()
+{
+    if (m_mode == SyncMode::QResync && !m_firstSync) {
+        // VANISHED (EARLIER) already named every expunged UID.
+        complete();
+        return;
+    }
+    // The session's EXISTS follows EXPUNGE and EXISTS responses since SELECT.
+    const quint32 exists = m_session ? m_session->selectedMailbox().exists : m_mailbox.exists;
+    if (quint32(m_cached.size()) <= exists) {
+        // As many (or more: mail arrived after our search) on the server as cached: nothing we
+        // hold is gone, because UIDs only grow and every UID below our search start is cached.
+        sweepFlags();
+        return;
+    }
+    m_bisectQueue.clear();
+    m_bisectQueue << m_cached;
+    bisectNext();
+}
+
+void FolderSync::bisectNext()
+{
+    if (m_bisectQueue.isEmpty()) {
+        sweepFlags();
+        return;
+    }
+    bisect(m_bisectQueue.takeFirst());
+}
+
+void FolderSync::bisect(QList<quint32> slice)
+{
+    if (slice.isEmpty()) {
+        bisectNext();
+        return;
+    }
+    const Imap::UidSet range = Imap::UidSet::range(slice.first(), slice.last());
+    if (slice.size() <= m_options.bisectLeaf) {
+        // Small enough: list the range and drop what the server no longer has.
+        auto *job = new Imap::SearchJob(m_session);
+        job->setUidMode(true);
+        job->setCriteria("UID " + range.toByteArray());
+        connect(job, &Imap::Job::finished, this, [this, job, slice, range] {
+            if (job->error()) {
+                fail(job->error());
+                return;
+            }
+            QList<quint32> gone;
+            for (quint32 uid : slice) {
+                if (!job->results().contains(uid))
+                    gone << uid;
+            }
+            if (!gone.isEmpty()) {
+                if (storeFailed(Store::MessageStore(m_db).expungeUids(m_folderId, m_folder.uidValidity, gone)))
+                    return;
+                m_result.expunged += int(gone.size());
+                m_cached.removeIf([&gone](quint32 uid) { return gone.contains(uid); });
+            }
+            bisectNext();
+        });
+        job->start();
+        return;
+    }
+    auto *job = new CountJob(m_session);
+    job->setUids(range);
+    connect(job, &Imap::Job::finished, this, [this, job, slice] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        if (job->count() >= quint32(slice.size())) {
+            bisectNext(); // every cached UID of the range is still there
+            return;
+        }
+        const qsizetype half = slice.size() / 2;
+        // Newest half first, like everything else the person sees.
+        m_bisectQueue.prepend(slice.mid(0, half));
+        m_bisectQueue.prepend(slice.mid(half));
+        bisectNext();
+    });
+    job->start();
+}
+
+void FolderSync::sweepFlags()
+{
+    if (m_mode != SyncMode::Plain || !m_options.sweepFlags || m_firstSync || m_cached.isEmpty()) {
+        complete();
+        return;
+    }
+    m_sweepEnd = m_cached.size();
+    sweepNextChunk();
+}
+
+void FolderSync::sweepNextChunk()
+{
+    if (m_sweepEnd <= 0) {
+        complete();
+        return;
+    }
+    const qsizetype begin = std::max<qsizetype>(0, m_sweepEnd - m_options.flagChunk);
+    const Imap::UidSet range = Imap::UidSet::range(m_cached[begin], m_cached[m_sweepEnd - 1]);
+    m_sweepEnd = begin;
+    auto *job = new Imap::FetchJob(m_session);
+    job->setUids(range);
+    Imap::FetchScope scope;
+    scope.flags = true;
+    job->setScope(scope);
+    connect(job, &Imap::Job::finished, this, [this, job] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        if (storeFailed(applyFlagFetches(job->messages())))
+            return;
+        sweepNextChunk();
+    });
+    job->start();
+}
+
+void FolderSync::complete()
+{
+    if (m_finished)
+        return;
+    // Only now is the folder's state a complete description of the cache.
+    if (storeFailed(Store::FolderStore(m_db).setSyncState(m_folderId, m_mailbox.uidNext,
+                                                           m_mode == SyncMode::Plain ? 0 : m_mailbox.highestModSeq)))
+        return;
+    m_finished = true;
+    for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
+        disconnect(c);
+    Q_EMIT finished(Error());
+}
+
+void FolderSync::fail(const Error &error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
+        disconnect(c);
+    Q_EMIT finished(error);
+}
+
+} // namespace Tidings::Sync

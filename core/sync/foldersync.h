@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#pragma once
+
+#include "core/common/error.h"
+#include "core/imap/session.h"
+#include "core/imap/uidset.h"
+#include "core/store/folderstore.h"
+
+#include <QObject>
+#include <QPointer>
+
+#include <functional>
+
+namespace Tidings::Store {
+class Database;
+}
+
+namespace Tidings::Sync {
+
+/// How a folder is brought up to date, chosen from what the session offers.
+enum class SyncMode {
+    QResync,   ///< RFC 7162 §3.2: SELECT (QRESYNC ...) reports VANISHED (EARLIER) and changed flags
+    CondStore, ///< RFC 7162 §3.1: UID FETCH (FLAGS) (CHANGEDSINCE m); expunges found by counting
+    Plain,     ///< RFC 3501 only: new UIDs, an expunge bisection and a flag sweep
+};
+
+struct FolderSyncOptions {
+    /// New headers are fetched newest first in chunks of this many UIDs, one transaction each.
+    int headerChunk = 250;
+    /// The flag sweep of the plain mode reads this many UIDs per UID FETCH (FLAGS).
+    int flagChunk = 1000;
+    /// The expunge bisection lists a range's UIDs once it holds at most this many cached UIDs.
+    int bisectLeaf = 64;
+    /// Plain mode: sweep every cached message's flags after new mail and expunges.
+    bool sweepFlags = true;
+};
+
+/// What one folder sync did.
+struct FolderSyncResult {
+    bool uidValidityChanged = false;
+    QList<quint32> newUids;   ///< headers fetched for UIDs above the previous UIDNEXT
+    int fetched = 0;          ///< headers written (new mail plus resumed initial sync)
+    int expunged = 0;
+    int flagUpdates = 0;
+};
+
+/// Brings one folder of the store to the server's state over an authenticated Session.
+///
+/// Invariants.
+/// - The folder row's UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ describe the last *complete*
+///   sync: they are written only at the very end, after every header chunk committed, so an
+///   interrupted sync (cut connection, killed process) resumes by comparing the server's UIDs
+///   with the cached ones, and fetches only what is missing. Headers are upserted by
+///   (folder, UIDVALIDITY, UID), so a chunk fetched twice never duplicates a row.
+/// - A UIDVALIDITY different from the cached one drops the folder's cached server messages
+///   before anything else is written (FolderStore::applyUidValidity); local-only rows stay and
+///   UID-based pending operations of the old value are cancelled, so a stale UID never reaches
+///   a STORE or EXPUNGE.
+/// - Messages are removed only when the server says so: VANISHED (RFC 7162 §3.2.10) of cached
+///   UIDs, or a UID the server no longer lists inside a range of cached UIDs (the bisection);
+///   a shorter listing of a range that includes unknown UIDs removes nothing.
+/// - The server breaking the rules — UID 0, a UIDNEXT lower than the cached one under the same
+///   UIDVALIDITY, a FETCH without UID — ends the sync with Error::Kind::Protocol and leaves the
+///   cache untouched from that point.
+/// - The session belongs to the caller (ImapSync); FolderSync only queues jobs on it and
+///   finishes once, with the first error of any job (a cut connection finishes every job).
+class FolderSync final : public QObject
+{
+    Q_OBJECT
+public:
+    FolderSync(Imap::Session *session, Store::Database &db, qint64 folderId, SyncMode mode,
+               FolderSyncOptions options = {}, QObject *parent = nullptr);
+    ~FolderSync() override;
+    Q_DISABLE_COPY_MOVE(FolderSync)
+
+    void start();
+    [[nodiscard]] const FolderSyncResult &result() const { return m_result; }
+    [[nodiscard]] qint64 folderId() const { return m_folderId; }
+
+    /// The mode a session supports: QRESYNC only when it was ENABLEd.
+    [[nodiscard]] static SyncMode modeFor(const Imap::Session &session, bool allowCondStore = true);
+
+Q_SIGNALS:
+    /// Header progress of this folder: @p done of @p total headers written.
+    void progress(qint64 folderId, qint64 done, qint64 total);
+    /// New headers above the previous UIDNEXT (not sent for the first sync of a folder).
+    void newMail(qint64 folderId, const QList<quint32> &uids);
+    void finished(const Tidings::Error &error);
+
+private:
+    void select();
+    void onSelected(const Imap::SelectedMailbox &mailbox, const QList<Imap::Fetch> &changes, const Imap::UidSet &vanished);
+    void fetchChangedSince();
+    void findNewUids();
+    void fetchNextHeaderChunk();
+    void checkExpunges();
+    void bisect(QList<quint32> slice);
+    void bisectNext();
+    void sweepFlags();
+    void sweepNextChunk();
+    void complete();
+    void fail(const Error &error);
+    [[nodiscard]] bool storeFailed(const Error &error);
+
+    void applyVanished(const Imap::UidSet &uids);
+    Error applyFlagFetches(const QList<Imap::Fetch> &fetches);
+    Error loadCachedUids();
+
+    QPointer<Imap::Session> m_session;
+    Store::Database &m_db;
+    qint64 m_folderId = 0;
+    SyncMode m_mode = SyncMode::Plain;
+    FolderSyncOptions m_options;
+    Store::Folder m_folder;
+    Imap::SelectedMailbox m_mailbox;
+    quint32 m_cachedUidNext = 0;
+    quint64 m_cachedModSeq = 0;
+    bool m_firstSync = false;
+    QList<quint32> m_cached;        ///< cached UIDs, ascending
+    QList<quint32> m_toFetch;       ///< UIDs still to fetch, ascending; fetched from the end
+    qint64 m_fetchTotal = 0;
+    QList<QList<quint32>> m_bisectQueue;
+    qsizetype m_sweepEnd = 0;       ///< the flag sweep walks m_cached downwards from here
+    FolderSyncResult m_result;
+    bool m_finished = false;
+    QList<QMetaObject::Connection> m_sessionConnections;
+};
+
+} // namespace Tidings::Sync

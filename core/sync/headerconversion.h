@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#pragma once
+
+#include "core/common/error.h"
+#include "core/imap/session.h"
+#include "core/imap/fetchjob.h"
+#include "core/imap/response.h"
+#include "core/store/messagestore.h"
+
+#include <QList>
+#include <QString>
+
+#include <variant>
+
+namespace Tidings::Sync {
+
+/// What a header sync asks for per message: UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE
+/// BODYSTRUCTURE (+ MODSEQ under CONDSTORE) and the References header, which ENVELOPE lacks.
+[[nodiscard]] Imap::FetchScope headerScope(bool modSeq);
+
+/// Turns one FETCH answer into the store's header. A FETCH without a UID, or with UID 0
+/// (RFC 9051 §2.3.1.1: UIDs are non-zero), is a server error and yields an Error.
+[[nodiscard]] std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fetch);
+
+/// A flag report (FETCH FLAGS [MODSEQ]) as the store's update; an Error for a missing or zero UID.
+[[nodiscard]] std::variant<Store::FlagUpdate, Error> flagUpdateFromFetch(const Imap::Fetch &fetch);
+
+/// Formats decoded addresses for the store's display columns: `"Name" <addr>, addr2`. Names
+/// with specials are quoted, so Mime::Parser::parseAddresses reads the column back exactly.
+[[nodiscard]] QString formatAddressList(const QList<Imap::Address> &addresses);
+
+/// True when a BODYSTRUCTURE has a part with an attachment disposition or a file name.
+[[nodiscard]] bool hasAttachment(const Imap::BodyStructure &structure);
+
+} // namespace Tidings::Sync

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "tests/support/testprofile.h"
+#include "tests/sync/synctesthelpers.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Tidings;
+using namespace Tidings::Sync;
+using namespace Tidings::Sync::TestHelpers;
+using Tidings::Test::MailServerEnv;
+using Tidings::Test::MailUser;
+
+class TestSyncIntegration final : public QObject
+{
+    Q_OBJECT
+    MailServerEnv m_env;
+
+    MailUser freshUser()
+    {
+        QString error;
+        const auto user = m_env.createUser(QStringLiteral("sync"), &error);
+        if (!user)
+            qFatal("cannot create a harness user: %s", qPrintable(error));
+        return *user;
+    }
+
+    bool deliver(const MailUser &user, const QByteArray &subject)
+    {
+        QString error;
+        const bool ok = m_env.deliver(user, message(subject), &error);
+        if (!ok)
+            qWarning("deliver failed: %s", qPrintable(error));
+        return ok;
+    }
+
+    bool append(Imap::Session &session, const QString &folder, const QByteArray &subject, QList<QByteArray> flags = {})
+    {
+        Imap::AppendJob job(&session);
+        job.setMailbox(folder);
+        job.setContent(message(subject));
+        job.setFlags(flags);
+        return run(&job);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QString error;
+        const auto env = MailServerEnv::load(&error);
+        QVERIFY2(env, qPrintable(error));
+        m_env = *env;
+    }
+
+    void initialSync_fetchesFoldersRolesAndHeaders()
+    {
+        const MailUser user = freshUser();
+        for (int i = 1; i <= 5; ++i)
+            QVERIFY(deliver(user, "Initial " + QByteArray::number(i)));
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        QVERIFY(account);
+        auto engine = harnessEngine(*db.value(), m_env, user);
+        QSignalSpy listChanged(engine.get(), &SyncEngine::folderListChanged);
+        QCOMPARE(syncOnce(*engine, account), Error());
+        QCOMPARE(listChanged.count(), 1);
+
+        auto folders = Store::FolderStore(*db.value()).list(account);
+        QVERIFY(folders);
+        QHash<QString, QString> roles;
+        for (const Store::Folder &f : folders.value())
+            roles.insert(f.displayName, f.specialUse);
+        QCOMPARE(roles.value(QStringLiteral("Sent")), QStringLiteral("\\Sent"));
+        QCOMPARE(roles.value(QStringLiteral("Trash")), QStringLiteral("\\Trash"));
+        QCOMPARE(roles.value(QStringLiteral("Junk")), QStringLiteral("\\Junk"));
+        QCOMPARE(roles.value(QStringLiteral("INBOX")), QString());
+
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
+
+        const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
+        auto page = Store::MessageStore(*db.value()).folderPage(inbox, 10);
+        QVERIFY(page);
+        QCOMPARE(page->messages.size(), 5);
+        const Store::StoredMessage &m = page->messages.first();
+        QVERIFY(m.header.subject.startsWith(QStringLiteral("Initial ")));
+        QCOMPARE(m.header.from, QStringLiteral("Alice Example <alice@tidings.test>"));
+        QCOMPARE(m.header.to, QStringLiteral("\"Doe, Bob\" <bob@tidings.test>"));
+        QVERIFY(m.header.date.isValid());
+        QVERIFY(m.header.messageId.startsWith(u'<'));
+    }
+
+    void resync_afterOtherClientChanges_endsWithServerState()
+    {
+        const MailUser user = freshUser();
+        for (int i = 1; i <= 6; ++i)
+            QVERIFY(deliver(user, "Change " + QByteArray::number(i)));
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        auto engine = harnessEngine(*db.value(), m_env, user);
+        QCOMPARE(syncOnce(*engine, account), Error());
+
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        // New mail, flags, expunges in INBOX; a new folder with mail.
+        QVERIFY(deliver(user, "Change 7"));
+        Imap::SelectJob select(other.get());
+        select.setMailbox(QStringLiteral("INBOX"));
+        QVERIFY(run(&select));
+        Imap::StoreJob flag(other.get());
+        flag.setUids(Imap::UidSet{1, 3});
+        flag.setFlags({"\\Seen", "\\Flagged"});
+        QVERIFY(run(&flag));
+        Imap::StoreJob del(other.get());
+        del.setUids(Imap::UidSet{2, 5});
+        del.setFlags({"\\Deleted"});
+        QVERIFY(run(&del));
+        Imap::ExpungeJob expunge(other.get());
+        expunge.setUids(Imap::UidSet{2, 5});
+        QVERIFY(run(&expunge));
+        Imap::CreateJob create(other.get());
+        create.setMailbox(QStringLiteral("Projects/Отчёты"));
+        QVERIFY(run(&create));
+        QVERIFY(append(*other, QStringLiteral("Projects/Отчёты"), "Report", {"\\Seen"}));
+
+        QSignalSpy newMail(engine.get(), &SyncEngine::newMail);
+        QCOMPARE(syncOnce(*engine, account), Error());
+        QCOMPARE(newMail.count(), 1);
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
+        const QByteArray projects = Imap::encodeModifiedUtf7(QStringLiteral("Projects/Отчёты"));
+        auto folder = Store::FolderStore(*db.value()).findByName(account, projects);
+        QVERIFY(folder && folder.value() != 0);
+        QCOMPARE(storeState(*db.value(), account, projects).size(), 1);
+    }
+
+    void resync_folderDeletedAndRecreated_dropsOldCache()
+    {
+        const MailUser user = freshUser();
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        Imap::CreateJob create(other.get());
+        create.setMailbox(QStringLiteral("Lists"));
+        QVERIFY(run(&create));
+        QVERIFY(append(*other, QStringLiteral("Lists"), "Old 1"));
+        QVERIFY(append(*other, QStringLiteral("Lists"), "Old 2"));
+
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        auto engine = harnessEngine(*db.value(), m_env, user);
+        QCOMPARE(syncOnce(*engine, account), Error());
+        QCOMPARE(storeState(*db.value(), account, "Lists").size(), 2);
+
+        Imap::DeleteJob remove(other.get());
+        remove.setMailbox(QStringLiteral("Lists"));
+        QVERIFY(run(&remove));
+        Imap::CreateJob again(other.get());
+        again.setMailbox(QStringLiteral("Lists"));
+        QVERIFY(run(&again));
+        QVERIFY(append(*other, QStringLiteral("Lists"), "New 1"));
+
+        QCOMPARE(syncOnce(*engine, account), Error());
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "Lists");
+        const qint64 lists = Store::FolderStore(*db.value()).findByName(account, "Lists").value();
+        auto page = Store::MessageStore(*db.value()).folderPage(lists, 10);
+        QCOMPARE(page->messages.size(), 1);
+        QCOMPARE(page->messages.first().header.subject, QStringLiteral("New 1"));
+
+        // A folder deleted on the server disappears locally.
+        Imap::DeleteJob gone(other.get());
+        gone.setMailbox(QStringLiteral("Lists"));
+        QVERIFY(run(&gone));
+        QCOMPARE(syncOnce(*engine, account), Error());
+        QCOMPARE(Store::FolderStore(*db.value()).findByName(account, "Lists").value(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncIntegration)
+#include "test_sync_integration.moc"
