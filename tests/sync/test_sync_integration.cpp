@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "tests/support/testprofile.h"
 #include "tests/sync/synctesthelpers.h"
+#include "core/store/pendingoperationstore.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -179,6 +180,80 @@ private Q_SLOTS:
         QVERIFY(run(&gone));
         QCOMPARE(syncOnce(*engine, account), Error());
         QCOMPARE(Store::FolderStore(*db.value()).findByName(account, "Lists").value(), 0);
+    }
+
+    void watch_messageDeliveredOverLmtp_isFetchedThroughIdle()
+    {
+        const MailUser user = freshUser();
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        auto engine = harnessEngine(*db.value(), m_env, user);
+        QSignalSpy watching(engine.get(), &SyncEngine::watching);
+        QSignalSpy newMail(engine.get(), &SyncEngine::newMail);
+        engine->watch(account);
+        QVERIFY(watching.wait(20000));
+        QVERIFY(deliver(user, "Arrival"));
+        QTRY_COMPARE_WITH_TIMEOUT(newMail.count(), 1, 10000);
+        const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
+        auto page = Store::MessageStore(*db.value()).folderPage(inbox, 10);
+        QCOMPARE(page->messages.size(), 1);
+        QCOMPARE(page->messages.first().header.subject, QStringLiteral("Arrival"));
+        engine->stopWatching(account);
+    }
+
+    void localChanges_replayedOnceAndSurviveRestart()
+    {
+        const MailUser user = freshUser();
+        for (int i = 1; i <= 4; ++i)
+            QVERIFY(deliver(user, "Local " + QByteArray::number(i)));
+        Test::TestProfile profile;
+        qint64 account = 0;
+        {
+            auto db = Store::Database::open(profile.path());
+            QVERIFY(db);
+            account = addAccount(*db.value(), m_env, user);
+            auto engine = harnessEngine(*db.value(), m_env, user);
+            QCOMPARE(syncOnce(*engine, account), Error());
+        }
+        // "Offline": change the store only (no engine connected), then restart Tidings.
+        {
+            auto db = Store::Database::open(profile.path());
+            QVERIFY(db);
+            LocalChanges changes(*db.value());
+            const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
+            auto page = Store::MessageStore(*db.value()).folderPageAt(inbox, 10, 0);
+            QCOMPARE(page->size(), 4);
+            QCOMPARE(changes.setFlags({page->at(0).id}, Store::MessageFlag::Seen | Store::MessageFlag::Flagged, {}), Error());
+            QCOMPARE(changes.remove({page->at(1).id}), Error()); // to Trash
+            QCOMPARE(changes.remove({page->at(2).id}, DeleteMode::Expunge), Error());
+            auto created = changes.createFolder(account, QStringLiteral("Éléments à garder"), QStringLiteral("/"));
+            QVERIFY(created);
+            auto pending = Store::PendingOperationStore(*db.value()).pending(account);
+            QCOMPARE(pending->size(), 4);
+        }
+        {
+            auto db = Store::Database::open(profile.path());
+            QVERIFY(db);
+            auto engine = harnessEngine(*db.value(), m_env, user);
+            QCOMPARE(syncOnce(*engine, account), Error());
+            QCOMPARE(Store::PendingOperationStore(*db.value()).pending(account)->size(), 0);
+            auto other = otherClient(m_env, user);
+            QVERIFY(other);
+            COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
+            COMPARE_WITH_SERVER(*db.value(), account, *other, "Trash");
+            const auto inbox = serverState(*other, QStringLiteral("INBOX"));
+            QCOMPARE(inbox->size(), 2);
+            QCOMPARE(serverState(*other, QStringLiteral("Trash"))->size(), 1);
+            Imap::StatusJob status(other.get());
+            status.setMailbox(QStringLiteral("Éléments à garder"));
+            QVERIFY(run(&status));
+            // A second sync sends nothing again (each operation exactly once).
+            QCOMPARE(syncOnce(*engine, account), Error());
+            QCOMPARE(serverState(*other, QStringLiteral("Trash"))->size(), 1);
+            QCOMPARE(serverState(*other, QStringLiteral("INBOX"))->size(), 2);
+        }
     }
 };
 
