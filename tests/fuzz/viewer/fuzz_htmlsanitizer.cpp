@@ -45,11 +45,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const QRegularExpression startTag(QStringLiteral("<[a-z0-9]+[^>]*>"));
     static const QRegularExpression anyTag(QStringLiteral("<[^>]*>"));
     auto startTags = [](const QString &h) {
-        QSet<QString> tags;
+        QSet<QString> found;
         auto it = startTag.globalMatch(h);
         while (it.hasNext())
-            tags.insert(it.next().captured(0));
-        return tags;
+            found.insert(it.next().captured(0));
+        return found;
     };
     QSet<QString> allowed = startTags(out.html);
     allowed.insert(QStringLiteral("<div>"));
