@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// FolderSync against scripted conversations: every sync path and the server errors real
+// servers rarely show.
+#include "core/imap/jobs.h"
+#include "core/imap/loginjob.h"
+#include "core/imap/session.h"
+#include "core/store/accountstore.h"
+#include "core/store/database.h"
+#include "core/store/folderstore.h"
+#include "core/store/messagestore.h"
+#include "core/sync/foldersync.h"
+#include "core/sync/folderroles.h"
+#include "tests/support/scriptedserver.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Tidings;
+using namespace Tidings::Sync;
+using Tidings::Test::ScriptedServer;
+
+namespace {
+
+const QString Login = QStringLiteral(
+    "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
+    "C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+    "S: A001 OK [CAPABILITY IMAP4rev1 %1] welcome\n");
+
+QString header(quint32 seq, quint32 uid, const QString &subject, const QString &extra = QString())
+{
+    return QStringLiteral("S: * %1 FETCH (UID %2 FLAGS () INTERNALDATE \"05-Mar-2026 09:07:03 +0100\" RFC822.SIZE 100 "
+                          "ENVELOPE (\"Thu, 05 Mar 2026 09:07:03 +0100\" \"%3\" ((\"Alice\" NIL \"alice\" \"x.org\")) NIL NIL "
+                          "((NIL NIL \"bob\" \"x.org\")) NIL NIL NIL \"<m%2@x.org>\") "
+                          "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)%4 "
+                          "BODY[HEADER.FIELDS (REFERENCES)] \"\")\n")
+        .arg(seq)
+        .arg(uid)
+        .arg(subject, extra);
+}
+
+const QString HeaderItems = QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+const QString HeaderItemsModSeq =
+    QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+
+struct Fixture {
+    explicit Fixture(const QString &caps, const QString &script)
+        : server(Login.arg(caps) + script, ScriptedServer::Transport::ImplicitTls)
+    {
+        Imap::SessionSettings s;
+        s.host = QStringLiteral("localhost");
+        s.port = server.port();
+        s.security = Security::ImplicitTls;
+        s.tls.useSystemCaCertificates = false;
+        s.tls.extraCaCertificates = ScriptedServer::testCaCertificates();
+        s.username = QStringLiteral("alice");
+        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+        s.protocolLogFromEnvironment = false;
+        session = std::make_unique<Imap::Session>(s, clock);
+        db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
+        Store::Account a;
+        a.name = QStringLiteral("t");
+        a.email = QStringLiteral("alice@x.org");
+        account = Store::AccountStore(*db).add(a).value();
+        Store::Folder f;
+        f.name = "INBOX";
+        f.displayName = QStringLiteral("INBOX");
+        folder = Store::FolderStore(*db).upsert(account, f).value();
+    }
+
+    bool login()
+    {
+        QSignalSpy ready(session.get(), &Imap::Session::ready);
+        session->open();
+        if (!ready.wait(10000))
+            return false;
+        auto *job = new Imap::LoginJob(session.get());
+        QSignalSpy done(job, &Imap::Job::finished);
+        job->start();
+        return done.wait(10000) && session->state() == Imap::Session::State::Authenticated;
+    }
+
+    bool enableQResync()
+    {
+        auto *job = new Imap::EnableJob(session.get());
+        job->setExtensions({"QRESYNC"});
+        QSignalSpy done(job, &Imap::Job::finished);
+        job->start();
+        return done.wait(10000) && session->isEnabled("QRESYNC");
+    }
+
+    /// A cache of @p uids under UIDVALIDITY 7 with the given UIDNEXT/HIGHESTMODSEQ.
+    void seed(const QList<quint32> &uids, quint32 uidNext, quint64 modSeq)
+    {
+        (void)Store::FolderStore(*db).applyUidValidity(folder, 7);
+        QList<Store::MessageHeader> headers;
+        for (quint32 uid : uids) {
+            Store::MessageHeader h;
+            h.uid = uid;
+            h.subject = QStringLiteral("cached %1").arg(uid);
+            h.internalDate = QDateTime(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC).addSecs(uid);
+            headers << h;
+        }
+        QVERIFY(!Store::MessageStore(*db).upsertHeaders(folder, 7, headers));
+        QVERIFY(!Store::FolderStore(*db).setSyncState(folder, uidNext, modSeq));
+    }
+
+    Error sync(SyncMode mode, FolderSyncOptions options = {})
+    {
+        FolderSync fs(session.get(), *db, folder, mode, options);
+        QSignalSpy done(&fs, &FolderSync::finished);
+        fs.start();
+        if (done.isEmpty() && !done.wait(10000))
+            return Error::make(Error::Kind::Timeout, QStringLiteral("no finish"));
+        result = fs.result();
+        return done.first().first().value<Error>();
+    }
+
+    QList<quint32> uids(quint32 validity = 7) { return Store::MessageStore(*db).uids(folder, validity).value(); }
+
+    ScriptedServer server;
+    ManualClock clock;
+    std::unique_ptr<Imap::Session> session;
+    std::unique_ptr<Store::Database> db;
+    qint64 account = 0;
+    qint64 folder = 0;
+    FolderSyncResult result;
+};
+
+#define VERIFY_SCRIPT(server)                                                                                    \
+    do {                                                                                                         \
+        const QStringList problems_ = (server).verify();                                                         \
+        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(QStringLiteral("; "))));                         \
+    } while (false)
+
+} // namespace
+
+class TestSyncProtocol final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void roles_serverAttributeWinsOverName_localisedNamesRecognised()
+    {
+        auto entry = [](const char *name, QList<QByteArray> attrs = {}) {
+            Imap::ListEntry e;
+            e.mailbox.raw = name;
+            e.mailbox.display = QString::fromUtf8(name);
+            e.delimiter = '/';
+            e.attributes = attrs;
+            return e;
+        };
+        const QList<QString> roles = assignSpecialUse({entry("INBOX"), entry("Отправленные"), entry("Корзина"),
+                                                       entry("Éléments envoyés"), entry("Trash"),
+                                                       entry("Bin", {"\\Trash"}), entry("Спам")});
+        QCOMPARE(roles, (QList<QString>{QString(), QStringLiteral("\\Sent"), QString(), QString(), QString(),
+                                        QStringLiteral("\\Trash"), QStringLiteral("\\Junk")}));
+        QCOMPARE(specialUseFromName(QStringLiteral("Корзина"), u'/'), QStringLiteral("\\Trash"));
+        QCOMPARE(specialUseFromName(QStringLiteral("[Gmail]/Sent Mail"), u'/'), QStringLiteral("\\Sent"));
+    }
+
+    void qresync_vanishedAndChangedFlagsApplied_newMailFetchedNewestFirst()
+    {
+        Fixture f(QStringLiteral("ENABLE QRESYNC CONDSTORE ESEARCH"),
+                  QStringLiteral("C: A002 ENABLE QRESYNC\n"
+                                 "S: * ENABLED QRESYNC\n"
+                                 "S: A002 OK\n"
+                                 "C: A003 SELECT INBOX (QRESYNC (7 100))\n"
+                                 "S: * 4 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 7] x\n"
+                                 "S: * OK [HIGHESTMODSEQ 120] x\n"
+                                 "S: * VANISHED (EARLIER) 2,40:50\n"
+                                 "S: * 2 FETCH (UID 3 FLAGS (\\Seen) MODSEQ (110))\n"
+                                 "S: A003 OK [READ-WRITE] done\n"
+                                 "C: A004 UID SEARCH RETURN (ALL COUNT) UID 5:*\n"
+                                 "S: * ESEARCH (TAG \"A004\") UID ALL 5:6 COUNT 2\n"
+                                 "S: A004 OK\n"
+                                 "C: A005 UID FETCH 5:6 ")
+                      + HeaderItemsModSeq + QStringLiteral("\n") + header(3, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (115)"))
+                      + header(4, 6, QStringLiteral("six"), QStringLiteral(" MODSEQ (118)")) + QStringLiteral("S: A005 OK\n"));
+        QVERIFY(f.login());
+        QVERIFY(f.enableQResync());
+        f.seed({1, 2, 3, 4}, 5, 100);
+        QCOMPARE(f.sync(SyncMode::QResync), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 3, 4, 5, 6}));
+        QCOMPARE(f.result.newUids, (QList<quint32>{6, 5}));
+        auto three = Store::MessageStore(*f.db).findByUid(f.folder, 7, 3).value();
+        QVERIFY(three->header.flags & Store::MessageFlag::Seen);
+        const Store::Folder folder = Store::FolderStore(*f.db).get(f.folder).value();
+        QCOMPARE(folder.uidNext, 7u);
+        QCOMPARE(folder.highestModSeq, 120u);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void plain_expungeFoundByBisection_flagsSwept()
+    {
+        // 8 cached, 7 on the server: UID 6 is gone. Leaf size 2 forces real bisection.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 7 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 9] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (COUNT) UID 1:8\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID COUNT 7\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID SEARCH RETURN (COUNT) UID 5:8\n"
+                                 "S: * ESEARCH (TAG \"A004\") UID COUNT 3\n"
+                                 "S: A004 OK\n"
+                                 "C: A005 UID SEARCH RETURN (ALL COUNT) UID 7:8\n"
+                                 "S: * ESEARCH (TAG \"A005\") UID ALL 7:8 COUNT 2\n"
+                                 "S: A005 OK\n"
+                                 "C: A006 UID SEARCH RETURN (ALL COUNT) UID 5:6\n"
+                                 "S: * ESEARCH (TAG \"A006\") UID ALL 5 COUNT 1\n"
+                                 "S: A006 OK\n"
+                                 "C: A007 UID SEARCH RETURN (COUNT) UID 1:4\n"
+                                 "S: * ESEARCH (TAG \"A007\") UID COUNT 4\n"
+                                 "S: A007 OK\n"
+                                 "C: A008 UID FETCH 1:8 (UID FLAGS)\n"
+                                 "S: * 1 FETCH (UID 1 FLAGS (\\Seen))\n"
+                                 "S: * 7 FETCH (UID 8 FLAGS (\\Flagged))\n"
+                                 "S: A008 OK\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3, 4, 5, 6, 7, 8}, 9, 0);
+        FolderSyncOptions options;
+        options.bisectLeaf = 2;
+        QCOMPARE(f.sync(SyncMode::Plain, options), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3, 4, 5, 7, 8}));
+        QCOMPARE(f.result.expunged, 1);
+        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 8).value()->header.flags & Store::MessageFlag::Flagged);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void uidValidityChange_dropsCacheAndRefetches()
+    {
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 1 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 8] x\n"
+                                 "S: * OK [UIDNEXT 2] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1 COUNT 1\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 1 ")
+                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("fresh")) + QStringLiteral("S: A004 OK\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3}, 4, 0);
+        QCOMPARE(f.sync(SyncMode::Plain), Error());
+        QVERIFY(f.result.uidValidityChanged);
+        QCOMPARE(f.uids(7), QList<quint32>());
+        QCOMPARE(f.uids(8), QList<quint32>{1});
+        QCOMPARE(Store::MessageStore(*f.db).findByUid(f.folder, 8, 1).value()->header.subject, QStringLiteral("fresh"));
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void fallingUidNext_isServerError_cacheUntouched()
+    {
+        Fixture f(QStringLiteral("ESEARCH"), QStringLiteral("C: A002 SELECT INBOX\n"
+                                                            "S: * 3 EXISTS\n"
+                                                            "S: * OK [UIDVALIDITY 7] x\n"
+                                                            "S: * OK [UIDNEXT 3] x\n"
+                                                            "S: A002 OK [READ-WRITE] done\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3}, 4, 0);
+        QCOMPARE(f.sync(SyncMode::Plain).kind, Error::Kind::Protocol);
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3}));
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 4u);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void uidZero_isServerError_nothingStored()
+    {
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 1 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 5] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 4 COUNT 1\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 4 ")
+                      + HeaderItems + QStringLiteral("\n") + header(1, 0, QStringLiteral("zero")) + QStringLiteral("S: A004 OK\n"));
+        QVERIFY(f.login());
+        QCOMPARE(f.sync(SyncMode::Plain).kind, Error::Kind::Protocol);
+        QCOMPARE(f.uids(), QList<quint32>());
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 0u);
+    }
+
+    void connectionCutInsideFetchLiteral_resyncHasNoDuplicateNoLoss()
+    {
+        // First attempt: two chunks of one; the second chunk's literal is cut off.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 2 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 3] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1:2 COUNT 2\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 2 ")
+                      + HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two"))
+                      + QStringLiteral("S: A004 OK\n"
+                                       "C: A005 UID FETCH 1 ")
+                      + HeaderItems
+                      + QStringLiteral("\n"
+                                       "S+ * 1 FETCH (UID 1 FLAGS () BODY[HEADER.FIELDS (REFERENCES)] {40}\\r\\nReferences: <a@b>\n"
+                                       "X\n"));
+        QVERIFY(f.login());
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        const Error cut = f.sync(SyncMode::Plain, options);
+        QVERIFY(cut.kind == Error::Kind::Network || cut.kind == Error::Kind::Protocol);
+        QCOMPARE(f.uids(), QList<quint32>{2});
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 0u); // not complete
+
+        // Resync on a new connection: only the missing header is fetched.
+        Fixture g(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 2 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 3] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1:2 COUNT 2\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 1 ")
+                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) + QStringLiteral("S: A004 OK\n"));
+        g.db = std::move(f.db);
+        g.folder = f.folder;
+        QVERIFY(g.login());
+        QCOMPARE(g.sync(SyncMode::Plain, options), Error());
+        QCOMPARE(g.uids(), (QList<quint32>{1, 2}));
+        QCOMPARE(Store::FolderStore(*g.db).get(g.folder).value().uidNext, 3u);
+        VERIFY_SCRIPT(g.server);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncProtocol)
+#include "test_sync_protocol.moc"
