@@ -85,7 +85,9 @@ int runMime(Tidings::Bench::Context &c)
     qsizetype withText = 0;
     qsizetype tooComplex = 0;
     for (QByteArrayView raw : Tidings::Mime::Mbox::split(mbox)) {
-        const Tidings::Mime::Message message = Tidings::Mime::Parser::parse(Tidings::Mime::Mbox::unquote(raw));
+        const QByteArray unquoted = Tidings::Mime::Mbox::mayBeQuoted(raw) ? Tidings::Mime::Mbox::unquote(raw) : QByteArray();
+        const Tidings::Mime::Message message =
+            Tidings::Mime::Parser::parse(unquoted.isNull() ? raw : QByteArrayView(unquoted));
         ++parsed;
         parts += message.parts.size();
         withText += message.bestTextIndex >= 0 || message.bestHtmlIndex >= 0 ? 1 : 0;

@@ -4,6 +4,8 @@
 
 #include "core/mime/gmimeglobal.h"
 
+#include <QList>
+
 #include <cerrno>
 #include <iconv.h>
 
@@ -48,6 +50,55 @@ bool isLatin1Name(const QByteArray &name)
 }
 
 const QByteArray kReplacement = QByteArrayLiteral("\xEF\xBF\xBD");
+
+/// Open iconv converters of this thread, by charset name. Opening one loads a gconv module
+/// (dlopen) each time, which costs more than most conversions; an iconv_t may not be shared
+/// between threads, hence one cache per thread. Bounded: hostile mail cannot make it grow.
+class ConverterCache final
+{
+public:
+    ConverterCache() = default;
+    ~ConverterCache()
+    {
+        for (const Entry &entry : std::as_const(m_entries)) {
+            if (entry.cd != invalid())
+                g_mime_iconv_close(entry.cd);
+        }
+    }
+    ConverterCache(const ConverterCache &) = delete;
+    ConverterCache &operator=(const ConverterCache &) = delete;
+
+    static iconv_t invalid() { return reinterpret_cast<iconv_t>(-1); }
+
+    /// A converter to UTF-8 in its initial state, or invalid() for an unknown charset.
+    iconv_t get(const QByteArray &name)
+    {
+        for (const Entry &entry : std::as_const(m_entries)) {
+            if (entry.name == name) {
+                if (entry.cd != invalid())
+                    iconv(entry.cd, nullptr, nullptr, nullptr, nullptr);
+                return entry.cd;
+            }
+        }
+        Detail::ensureGMime();
+        const iconv_t cd = g_mime_iconv_open("UTF-8", name.constData());
+        if (m_entries.size() >= kMaxEntries) {
+            if (m_entries.constFirst().cd != invalid())
+                g_mime_iconv_close(m_entries.constFirst().cd);
+            m_entries.removeFirst();
+        }
+        m_entries.append({name, cd});
+        return cd;
+    }
+
+private:
+    struct Entry {
+        QByteArray name;
+        iconv_t cd;
+    };
+    static constexpr qsizetype kMaxEntries = 24;
+    QList<Entry> m_entries;
+};
 
 } // namespace
 
@@ -159,9 +210,9 @@ bool Charset::convert(QByteArrayView bytes, QByteArrayView charset, QString *out
     }
     if (name.isEmpty())
         return false;
-    Detail::ensureGMime();
-    iconv_t cd = g_mime_iconv_open("UTF-8", name.constData());
-    if (cd == reinterpret_cast<iconv_t>(-1))
+    thread_local ConverterCache converters;
+    iconv_t cd = converters.get(name);
+    if (cd == ConverterCache::invalid())
         return false;
 
     QByteArray utf8;
@@ -193,7 +244,6 @@ bool Charset::convert(QByteArrayView bytes, QByteArrayView charset, QString *out
         }
         break; // EINVAL: an incomplete sequence at the end
     }
-    g_mime_iconv_close(cd);
     *out = QString::fromUtf8(utf8);
     return clean;
 }

@@ -34,10 +34,13 @@ QList<QByteArrayView> Mbox::split(QByteArrayView mbox)
     return messages;
 }
 
+bool Mbox::mayBeQuoted(QByteArrayView message)
+{
+    return message.contains(QByteArrayView("\n>"));
+}
+
 QByteArray Mbox::unquote(QByteArrayView message)
 {
-    if (!message.contains(QByteArrayView("\n>From ")) && !message.contains(QByteArrayView("\n>>")))
-        return message.toByteArray();
     QByteArray out;
     out.reserve(message.size());
     qsizetype pos = 0;

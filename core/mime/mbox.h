@@ -18,8 +18,10 @@ public:
     /// Parser::parse skips). Views into mbox; no copy.
     [[nodiscard]] static QList<QByteArrayView> split(QByteArrayView mbox);
 
-    /// A message of an mboxrd file with one level of ">From " quoting removed; returns the
-    /// bytes unchanged (shared, no copy) when nothing is quoted.
+    /// True when a line of the message starts with ">" (so it may carry mboxrd quoting).
+    [[nodiscard]] static bool mayBeQuoted(QByteArrayView message);
+
+    /// A message of an mboxrd file with one level of ">From " quoting removed.
     [[nodiscard]] static QByteArray unquote(QByteArrayView message);
 
     /// Parses every message with GMime alone (its mbox mode, nothing decoded, no tree of ours
