@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Tidings developers
 // tidings-cli account add|test|trust|remove: discovery, the connection test, certificate trust
 // and removal, on the profile's store and the OS keychain. Documented in docs/cli.md.
+#include "cli/cmd_account_manual.h"
 #include "cli/command.h"
 #include "core/account/connectiontest.h"
 #include "core/account/credentialstore.h"
@@ -12,6 +13,7 @@
 
 #include <QEventLoop>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSaveFile>
@@ -57,15 +59,31 @@ public:
     }
     void put(const CertificateProblem &problem)
     {
-        m_entries.insert(endpointKey(problem.host, problem.port), QString::fromLatin1(problem.certificate.toPem()));
+        QJsonArray reasons;
+        for (CertificateProblem::Reason r : problem.reasons)
+            reasons.append(int(r));
+        m_entries.insert(endpointKey(problem.host, problem.port),
+                         QJsonObject{{QStringLiteral("pem"), QString::fromLatin1(problem.certificate.toPem())},
+                                     {QStringLiteral("reasons"), reasons}});
     }
-    [[nodiscard]] std::optional<QSslCertificate> get(const QString &host, quint16 port) const
+    /// The refused certificate of @p host:@p port as a problem to show again, if one waits.
+    [[nodiscard]] std::optional<CertificateProblem> get(const QString &host, quint16 port) const
     {
-        const QString pem = m_entries.value(endpointKey(host, port)).toString();
-        if (pem.isEmpty())
+        const QJsonObject entry = m_entries.value(endpointKey(host, port)).toObject();
+        const QSslCertificate certificate(entry.value(QStringLiteral("pem")).toString().toLatin1(), QSsl::Pem);
+        if (certificate.isNull())
             return std::nullopt;
-        const QSslCertificate certificate(pem.toLatin1(), QSsl::Pem);
-        return certificate.isNull() ? std::nullopt : std::optional<QSslCertificate>(certificate);
+        CertificateProblem problem;
+        problem.host = host;
+        problem.port = port;
+        problem.certificate = certificate;
+        const QJsonArray reasons = entry.value(QStringLiteral("reasons")).toArray();
+        for (const QJsonValue &r : reasons) {
+            const int value = r.toInt(-1);
+            if (value >= int(CertificateProblem::Reason::Expired) && value <= int(CertificateProblem::Reason::Invalid))
+                problem.reasons << CertificateProblem::Reason(value);
+        }
+        return problem;
     }
     void remove(const QString &host, quint16 port) { m_entries.remove(endpointKey(host, port)); }
     bool save() const
@@ -261,6 +279,8 @@ std::optional<QString> readSecret(const QString &accountId)
 
 int accountAdd(Cli::Context &context, QStringList args)
 {
+    if (Cli::isManualAccountAdd(args)) // explicit server flags: cli/cmd_account_manual.cpp
+        return Cli::manualAccountAdd(context, args);
     QString email;
     bool automatic = false;
     bool passwordStdin = false;
@@ -428,14 +448,10 @@ int accountTrust(Cli::Context &context, QStringList args)
     PendingCertificates pending(context.profileDir);
     int shown = 0;
     for (const Endpoint &endpoint : {account->second.incoming, account->second.outgoing}) {
-        const auto certificate = pending.get(endpoint.host, endpoint.port);
-        if (!certificate)
+        const auto problem = pending.get(endpoint.host, endpoint.port);
+        if (!problem)
             continue;
-        CertificateProblem problem;
-        problem.host = endpoint.host;
-        problem.port = endpoint.port;
-        problem.certificate = *certificate;
-        CertificateTrustRequest request(problem, profile->pins.get());
+        CertificateTrustRequest request(*problem, profile->pins.get());
         context.out << request.describe() << "\n";
         ++shown;
         if (yes) {
@@ -504,6 +520,8 @@ int accountCommand(Cli::Context &context)
         return accountAdd(context, args);
     if (sub == u"test")
         return accountTest(context, args);
+    if (sub == u"list")
+        return Cli::accountList(context, args);
     if (sub == u"trust")
         return accountTrust(context, args);
     if (sub == u"remove")
@@ -517,6 +535,9 @@ int accountCommand(Cli::Context &context)
 TIDINGS_CLI_COMMAND("account",
                     "account add EMAIL --auto --password-stdin [--name NAME] [--pop3] [--ca FILE] [--allow-http] "
                     "[--autoconfig-url URL]\n"
+                    "account add --name NAME --email ADDR --imap HOST:PORT --imap-security tls|starttls --user USER "
+                    "--password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]\n"
+                    "account list [--json]\n"
                     "account test NAME [--password-stdin]\n"
                     "account trust NAME [--yes]\n"
                     "account remove NAME",

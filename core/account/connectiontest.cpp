@@ -74,7 +74,12 @@ void ConnectionTester::cancel()
 {
     if (!m_running)
         return;
-    delete m_current;
+    // cancel() may be called from a stepUpdated() handler, i.e. inside a session's signal: the
+    // sessions go on the next turn of the event loop, and every handler checks m_running.
+    if (m_current) {
+        m_current->deleteLater();
+        m_current = nullptr;
+    }
     m_result.cancelled = true;
     skipRemaining(QStringLiteral("cancelled"));
     done();
@@ -187,12 +192,16 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
         auto *session = new Imap::Session(ss, *m_options.clock, holder);
         connect(session, &Imap::Session::errorOccurred, holder,
                 [this, session, retryAfterTrust, retry](const Error &error) {
-                    if (m_result.steps.last().state == TestStep::State::Running)
+                    if (m_running && m_result.steps.last().state == TestStep::State::Running)
                         stepFailed(ServerKind::Imap, error, session->certificateProblem(), !retryAfterTrust, retry);
                 });
         connect(session, &Imap::Session::ready, holder, [this, session, holder] {
+            if (!m_running)
+                return;
             auto *login = new Imap::LoginJob(session, holder);
             connect(login, &Imap::Job::finished, holder, [this, session, holder](Imap::Job *job) {
+                if (!m_running)
+                    return;
                 if (job->error()) {
                     stepFailed(ServerKind::Imap, job->error(), std::nullopt, false, {});
                     return;
@@ -203,6 +212,8 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
                 auto *list = new Imap::ListJob(session, holder);
                 list->setPattern(QStringLiteral("*"));
                 connect(list, &Imap::Job::finished, holder, [this, session, list](Imap::Job *j) {
+                    if (!m_running)
+                        return;
                     if (j->error()) {
                         stepFailed(ServerKind::Imap, j->error(), std::nullopt, false, {});
                         return;
@@ -242,14 +253,18 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
     connect(session, &Pop3::Session::certificateRejected, holder,
             [certificate](const CertificateProblem &problem) { *certificate = problem; });
     connect(session, &Pop3::Session::failed, holder, [this, certificate, retryAfterTrust, retry](const Error &error) {
-        if (m_result.steps.last().state == TestStep::State::Running)
+        if (m_running && m_result.steps.last().state == TestStep::State::Running)
             stepFailed(ServerKind::Pop3, error, *certificate, !retryAfterTrust, retry);
     });
     connect(session, &Pop3::Session::opened, holder, [this, session, holder] {
+        if (!m_running)
+            return;
         stepPassed(QStringLiteral("logged in"));
         stepStarted(TestStep::Kind::IncomingList, QStringLiteral("List the messages (POP3 UIDL)"));
         Pop3::UidlJob *uidl = session->uidl();
         connect(uidl, &Pop3::Job::finished, holder, [this, session, uidl](Pop3::Job *job) {
+            if (!m_running)
+                return;
             if (job->error()) {
                 stepFailed(ServerKind::Pop3, job->error(), std::nullopt, false, {});
                 return;
@@ -303,7 +318,7 @@ void ConnectionTester::runOutgoing(bool retryAfterTrust)
     };
     connect(session, &Smtp::Session::failed, holder,
             [this, session, certificate, retryAfterTrust, helloDetail](const Error &error) {
-                if (m_result.steps.last().state != TestStep::State::Running)
+                if (!m_running || m_result.steps.last().state != TestStep::State::Running)
                     return;
                 // EHLO (and STARTTLS) went through when the failure is about signing in.
                 const bool authFailure = error.kind == Error::Kind::Authentication
@@ -317,6 +332,8 @@ void ConnectionTester::runOutgoing(bool retryAfterTrust)
                            !retryAfterTrust && !authFailure, [this] { runOutgoing(true); });
             });
     connect(session, &Smtp::Session::opened, holder, [this, session, helloDetail] {
+        if (!m_running)
+            return;
         stepPassed(helloDetail());
         stepStarted(TestStep::Kind::OutgoingAuth,
                     QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
