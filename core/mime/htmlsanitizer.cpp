@@ -580,6 +580,10 @@ private:
                 out += u'<' + rule.outputTag;
                 writeAttributes(out, child, tag);
                 out += u'>';
+                // A parser drops one newline right after <pre>: write one, so the content's
+                // own leading newline (also one after a dropped element) survives re-parsing.
+                if (rule.outputTag == u"pre")
+                    out += u'\n';
                 if (!rule.isVoid)
                     stack.push_back({child, 0, rule.outputTag});
                 break;

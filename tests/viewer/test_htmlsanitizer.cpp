@@ -375,6 +375,16 @@ private Q_SLOTS:
                  QStringLiteral("<div><table><tbody><tr><td>x</td></tr></tbody></table>y</div>"));
     }
 
+    void preLeadingNewline_survivesReparsing()
+    {
+        // Found by fuzzing: the first newline after <pre> is dropped by every HTML parser.
+        const QString once = clean(QStringLiteral("<pre>\n\nx</pre>"));
+        QCOMPARE(once, QStringLiteral("<div><pre>\n\nx</pre></div>"));
+        const QString afterDropped = clean(QStringLiteral("<pre><script></script>\nx</pre>"));
+        QCOMPARE(afterDropped, QStringLiteral("<div><pre>\n\nx</pre></div>"));
+        QCOMPARE(clean(once), u"<div>" + once + u"</div>");
+    }
+
     void tablesAndFormatting_surviveForTheViewer()
     {
         QCOMPARE(clean(QStringLiteral("<table border=0 cellpadding=\"4\" width=\"100%\" bgcolor=#eeeeee><tr><td colspan=2 "
