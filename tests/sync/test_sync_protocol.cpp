@@ -9,11 +9,15 @@
 #include "core/store/database.h"
 #include "core/store/folderstore.h"
 #include "core/store/messagestore.h"
+#include "core/store/partstore.h"
+#include "core/sync/accountengine.h"
 #include "core/sync/foldersync.h"
 #include "core/sync/folderroles.h"
+#include "core/sync/syncengine.h"
 #include "tests/support/scriptedserver.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace Tidings;
@@ -335,6 +339,244 @@ private Q_SLOTS:
         QCOMPARE(g.uids(), (QList<quint32>{1, 2}));
         QCOMPARE(Store::FolderStore(*g.db).get(g.folder).value().uidNext, 3u);
         VERIFY_SCRIPT(g.server);
+    }
+
+    void condStore_changedSinceUpdatesFlags_newMailFetched()
+    {
+        // CONDSTORE without QRESYNC: flags of cached UIDs by CHANGEDSINCE, new mail by UID
+        // SEARCH, expunges by comparing counts (none here: 5 cached, 5 on the server).
+        Fixture f(QStringLiteral("CONDSTORE ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX (CONDSTORE)\n"
+                                 "S: * 5 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 6] x\n"
+                                 "S: * OK [HIGHESTMODSEQ 130] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID FETCH 1:4 (UID FLAGS MODSEQ) (CHANGEDSINCE 100)\n"
+                                 "S: * 2 FETCH (UID 2 FLAGS (\\\\Seen \\\\Flagged) MODSEQ (120))\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID SEARCH RETURN (ALL COUNT) UID 5:*\n"
+                                 "S: * ESEARCH (TAG \"A004\") UID ALL 5 COUNT 1\n"
+                                 "S: A004 OK\n"
+                                 "C: A005 UID FETCH 5 ")
+                      + HeaderItemsModSeq + QStringLiteral("\n") + header(5, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (130)"))
+                      + QStringLiteral("S: A005 OK\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3, 4}, 5, 100);
+        QCOMPARE(FolderSync::modeFor(*f.session), SyncMode::CondStore);
+        QCOMPARE(f.sync(SyncMode::CondStore), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3, 4, 5}));
+        QCOMPARE(f.result.newUids, QList<quint32>{5});
+        QCOMPARE(f.result.flagUpdates, 1);
+        const auto two = Store::MessageStore(*f.db).findByUid(f.folder, 7, 2).value();
+        QVERIFY(two->header.flags & Store::MessageFlag::Seen);
+        QVERIFY(two->header.flags & Store::MessageFlag::Flagged);
+        QVERIFY(!(Store::MessageStore(*f.db).findByUid(f.folder, 7, 1).value()->header.flags & Store::MessageFlag::Seen));
+        const Store::Folder folder = Store::FolderStore(*f.db).get(f.folder).value();
+        QCOMPARE(folder.uidNext, 6u);
+        QCOMPARE(folder.highestModSeq, 130u);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void condStore_unchangedModSeqAndUidNext_sendsNothingAfterSelect()
+    {
+        Fixture f(QStringLiteral("CONDSTORE ESEARCH"), QStringLiteral("C: A002 SELECT INBOX (CONDSTORE)\n"
+                                                                      "S: * 4 EXISTS\n"
+                                                                      "S: * OK [UIDVALIDITY 7] x\n"
+                                                                      "S: * OK [UIDNEXT 5] x\n"
+                                                                      "S: * OK [HIGHESTMODSEQ 100] x\n"
+                                                                      "S: A002 OK [READ-WRITE] done\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3, 4}, 5, 100);
+        QCOMPARE(f.sync(SyncMode::CondStore), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3, 4}));
+        QCOMPARE(f.result.flagUpdates, 0);
+        QCOMPARE(f.result.fetched, 0);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void byeInsideFetch_nothingHalfStored_resyncHasNoDuplicateNoLoss()
+    {
+        // The server says BYE between the untagged FETCH responses of the second chunk.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1:3 COUNT 3\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 2:3 ")
+                      + HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two")) + header(3, 3, QStringLiteral("three"))
+                      + QStringLiteral("S: A004 OK\n"
+                                       "C: A005 UID FETCH 1 ")
+                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one"))
+                      + QStringLiteral("S: * BYE shutting down for maintenance\n"
+                                       "X\n"));
+        QVERIFY(f.login());
+        FolderSyncOptions options;
+        options.headerChunk = 2;
+        const Error bye = f.sync(SyncMode::Plain, options);
+        QVERIFY2(bye, "a BYE before the tagged OK must fail the sync");
+        QCOMPARE(f.uids(), (QList<quint32>{2, 3}));
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 0u); // not complete
+
+        Fixture g(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1:3 COUNT 3\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 1 ")
+                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) + QStringLiteral("S: A004 OK\n"));
+        g.db = std::move(f.db);
+        g.folder = f.folder;
+        QVERIFY(g.login());
+        QCOMPARE(g.sync(SyncMode::Plain, options), Error());
+        QCOMPARE(g.uids(), (QList<quint32>{1, 2, 3}));
+        auto count = g.db->scalar(QStringLiteral("SELECT count(*) FROM messages"));
+        QVERIFY(count);
+        QCOMPARE(count.value().toInt(), 3);
+        QCOMPARE(Store::FolderStore(*g.db).get(g.folder).value().uidNext, 4u);
+        VERIFY_SCRIPT(g.server);
+    }
+
+    void reconnect_backoffDoublesOnTheClock_upToTheMaximum()
+    {
+        // Nothing listens on the port: every IDLE connection attempt fails at once.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = probe.serverPort();
+        probe.close();
+        Imap::SessionSettings s;
+        s.host = QStringLiteral("127.0.0.1");
+        s.port = port;
+        s.security = Security::ImplicitTls;
+        s.username = QStringLiteral("alice");
+        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+        s.protocolLogFromEnvironment = false;
+        auto db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
+        ManualClock clock;
+        AccountEngineOptions options;
+        options.backoffMin = std::chrono::seconds(1);
+        options.backoffMax = std::chrono::seconds(4);
+        AccountEngine engine(nullptr, *db, s, clock, options);
+        QSignalSpy errors(&engine, &AccountEngine::errorOccurred);
+        engine.start();
+        QTRY_COMPARE(errors.count(), 1);
+        QCOMPARE(errors.first().first().value<Error>().kind, Error::Kind::Network);
+        QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
+
+        // Attempt n+1 comes exactly after the n-th delay: 1 s, 2 s, 4 s, 4 s.
+        const QList<int> delays{1000, 2000, 4000, 4000};
+        for (qsizetype i = 0; i < delays.size(); ++i) {
+            clock.advance(std::chrono::milliseconds(delays.at(i) - 1));
+            QCoreApplication::processEvents();
+            QCOMPARE(errors.count(), int(i + 1)); // not one millisecond early
+            QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
+            clock.advance(std::chrono::milliseconds(1));
+            QTRY_COMPARE(errors.count(), int(i + 2));
+            QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
+        }
+        QCOMPARE(engine.currentBackoff(), std::chrono::milliseconds(4000));
+        engine.stop();
+        QCOMPARE(engine.idleState(), AccountEngine::IdleState::Stopped);
+        clock.advance(std::chrono::minutes(10));
+        QCoreApplication::processEvents();
+        QCOMPARE(errors.count(), int(delays.size() + 1)); // stopped: no more attempts
+    }
+
+    void fetchBody_sectionAndPartialFetchedOnceThenServedFromStore_cutBodyNeverComplete()
+    {
+        ScriptedServer server(Login.arg(QStringLiteral("ESEARCH")) +
+                                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                                 "S: * 1 EXISTS\n"
+                                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                                 "S: * OK [UIDNEXT 6] x\n"
+                                                 "S: A002 OK [READ-WRITE] done\n"
+                                                 "C: A003 UID FETCH 5 (UID BODY.PEEK[1])\n"
+                                                 "S: * 1 FETCH (UID 5 BODY[1] {11}\n"
+                                                 "S+ hello world)\\r\\n\n"
+                                                 "S: A003 OK\n"
+                                                 "C: A004 UID FETCH 5 (UID BODY.PEEK[2]<0.4>)\n"
+                                                 "S: * 1 FETCH (UID 5 BODY[2]<0> {4}\n"
+                                                 "S+ %PDF)\\r\\n\n"
+                                                 "S: A004 OK\n"
+                                                 "C: A005 UID FETCH 5 (UID BODY.PEEK[2])\n"
+                                                 "S+ * 1 FETCH (UID 5 BODY[2] {4000}\\r\\n%PDF-1.4 only the beginning\n"
+                                                 "X\n"),
+                              ScriptedServer::Transport::ImplicitTls);
+        auto db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
+        Store::Account a;
+        a.name = QStringLiteral("t");
+        a.email = QStringLiteral("alice@x.org");
+        const qint64 account = Store::AccountStore(*db).add(a).value();
+        Store::Folder inbox;
+        inbox.name = "INBOX";
+        inbox.displayName = QStringLiteral("INBOX");
+        inbox.isInbox = true;
+        const qint64 folder = Store::FolderStore(*db).upsert(account, inbox).value();
+        QVERIFY(Store::FolderStore(*db).applyUidValidity(folder, 7));
+        Store::MessageHeader h;
+        h.uid = 5;
+        h.subject = QStringLiteral("with a PDF");
+        QVERIFY(!Store::MessageStore(*db).upsertHeaders(folder, 7, {h}));
+        const qint64 message = Store::MessageStore(*db).findByUid(folder, 7, 5).value()->id;
+
+        ManualClock clock;
+        SyncEngine engine(
+            *db,
+            [&server](const Store::Account &) -> std::variant<Imap::SessionSettings, Error> {
+                Imap::SessionSettings s;
+                s.host = QStringLiteral("localhost");
+                s.port = server.port();
+                s.security = Security::ImplicitTls;
+                s.tls.useSystemCaCertificates = false;
+                s.tls.extraCaCertificates = ScriptedServer::testCaCertificates();
+                s.username = QStringLiteral("alice");
+                s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+                s.protocolLogFromEnvironment = false;
+                return s;
+            },
+            clock);
+        auto fetch = [&](const QString &section,
+                         std::optional<std::pair<quint32, quint32>> partial = {}) -> std::variant<QByteArray, Error> {
+            std::optional<std::variant<QByteArray, Error>> result;
+            engine.fetchBody(
+                message, section, [&result](const std::variant<QByteArray, Error> &r) { result = r; }, partial);
+            if (!QTest::qWaitFor([&result] { return result.has_value(); }, 10000))
+                return std::variant<QByteArray, Error>(Error::make(Error::Kind::Timeout, QStringLiteral("no answer")));
+            return *result;
+        };
+
+        auto body = fetch(QStringLiteral("1"));
+        QVERIFY(std::holds_alternative<QByteArray>(body));
+        QCOMPARE(std::get<QByteArray>(body), QByteArray("hello world"));
+        auto part = Store::PartStore(*db).get(message, QStringLiteral("1")).value();
+        QVERIFY(part && part->complete);
+
+        // A preview: a partial range, stored under its own key; the whole part stays missing.
+        auto preview = fetch(QStringLiteral("2"), std::make_pair(0u, 4u));
+        QVERIFY(std::holds_alternative<QByteArray>(preview));
+        QCOMPARE(std::get<QByteArray>(preview), QByteArray("%PDF"));
+        QVERIFY(!Store::PartStore(*db).get(message, QStringLiteral("2")).value());
+
+        // Served from the store: the script has no command left for it.
+        body = fetch(QStringLiteral("1"));
+        QCOMPARE(std::get<QByteArray>(body), QByteArray("hello world"));
+        preview = fetch(QStringLiteral("2"), std::make_pair(0u, 4u));
+        QCOMPARE(std::get<QByteArray>(preview), QByteArray("%PDF"));
+
+        // The connection dies inside the 4000-byte literal: an error, nothing marked complete.
+        auto cut = fetch(QStringLiteral("2"));
+        QVERIFY(std::holds_alternative<Error>(cut));
+        const auto stored = Store::PartStore(*db).get(message, QStringLiteral("2")).value();
+        QVERIFY(!stored || !stored->complete);
+        VERIFY_SCRIPT(server);
     }
 };
 
