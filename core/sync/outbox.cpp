@@ -16,7 +16,7 @@ namespace {
 
 using State = Store::OutboxItem::State;
 
-bool isTransient(const Smtp::SendResult &r)
+bool isTransient(const Smtp::SendResult &r, bool certificateRejected)
 {
     if (r.problem == Smtp::Problem::TemporaryFailure)
         return true;
@@ -26,6 +26,10 @@ bool isTransient(const Smtp::SendResult &r)
     case Error::Kind::Network:
     case Error::Kind::Timeout:
         return true;
+    case Error::Kind::Tls:
+        // LineConnection reports a refused or dropped TCP connection during the implicit-TLS
+        // handshake as Kind::Tls; only a refused certificate needs the person.
+        return !certificateRejected;
     default:
         return false;
     }
@@ -185,6 +189,8 @@ void Outbox::send(const Store::OutboxItem &item)
         if (m_smtp)
             m_smtp->deleteLater();
         m_smtp = new Smtp::Session(m_account.smtp, m_clock, this);
+        m_certificateRejected = false;
+        connect(m_smtp, &Smtp::Session::certificateRejected, this, [this] { m_certificateRejected = true; });
         m_smtp->open();
     }
     Smtp::SendJob *job = m_smtp->send({item.envelopeFrom, item.recipients}, item.rawMessage);
@@ -208,11 +214,13 @@ void Outbox::onSent(qint64 itemId, const Smtp::SendResult &result)
         stored = outbox.markUncertain(itemId, reasonOf(result));
     } else {
         report.state = State::Failed;
-        if (isTransient(result)) {
+        if (isTransient(result, m_certificateRejected)) {
             Store::Result<Store::OutboxItem> item = outbox.get(itemId);
             const int attempts = item ? item->attempts : 1;
             report.nextAttemptAt = m_clock.now().addMSecs(outboxBackoff(attempts).count());
             m_networkDown = result.problem != Smtp::Problem::TemporaryFailure;
+        } else if (m_certificateRejected) {
+            report.certificateRejected = true;
         }
         stored = outbox.markFailed(itemId, reasonOf(result), report.nextAttemptAt);
     }
@@ -289,10 +297,10 @@ void Outbox::makeSentCopy(qint64 itemId, OutboxReport report)
         report.sentCopyDone = !report.sentCopyError;
         break;
     case SentCopyMode::ImapAppend: {
-        if (!m_sentCopy) {
-            m_sentCopy = new SentCopy(m_account.imap, m_clock, this);
-        }
-        // One connection per copy; a copy is made once per sent message.
+        // One connection per copy, with the account's current settings.
+        if (m_sentCopy)
+            m_sentCopy->deleteLater();
+        m_sentCopy = new SentCopy(m_account.imap, m_clock, this);
         auto connection = std::make_shared<QMetaObject::Connection>();
         *connection = connect(m_sentCopy, &SentCopy::finished, this,
                               [this, itemId, report, connection](const Error &error) mutable {

@@ -50,6 +50,7 @@ struct OutboxReport {
     Smtp::SendResult smtp;  ///< per-recipient answers; empty when this round only filed the Sent copy
     bool attemptedSend = false;
     QDateTime nextAttemptAt; ///< failed and retried on its own at this time; invalid: only by hand
+    bool certificateRejected = false; ///< the server's certificate was refused: the person must decide
     bool sentCopyDone = false;
     Error sentCopyError;     ///< the copy could not be made; it is tried again without resending
 };
@@ -125,6 +126,7 @@ private:
     bool m_busy = false;
     bool m_again = false;
     bool m_networkDown = false; // this round: stop sending after a transient failure
+    bool m_certificateRejected = false; // the current SMTP connection refused the certificate
     QList<qint64> m_copiesToMake;
     QPointer<Smtp::Session> m_smtp;
     SentCopy *m_sentCopy = nullptr;
