@@ -87,7 +87,7 @@ int syncCommand(Context &c)
         QObject::connect(engine.get(), &Sync::SyncEngine::syncFinished, engine.get(),
                          [&](qint64 accountId, const Error &error) {
                              if (error) {
-                                 c.err << "tidings-cli sync: " << names.value(accountId) << ": " << error.toString() << Qt::endl;
+                                 c.err << "tidings-cli sync: " << names.value(accountId) << ": " << Mail::plainError(error) << Qt::endl;
                                  exitCode = 1;
                              } else {
                                  auto folders = Store::FolderStore(*db).list(accountId);
@@ -128,11 +128,11 @@ int syncCommand(Context &c)
         c.out << names.value(accountId) << ": watching INBOX" << Qt::endl;
     });
     QObject::connect(engine.get(), &Sync::SyncEngine::accountError, engine.get(), [&](qint64 accountId, const Error &e) {
-        c.err << names.value(accountId) << ": " << e.toString() << " (retrying)" << Qt::endl;
+        c.err << names.value(accountId) << ": " << Mail::plainError(e) << " (retrying)" << Qt::endl;
     });
     QObject::connect(engine.get(), &Sync::SyncEngine::syncFinished, engine.get(), [&](qint64 accountId, const Error &e) {
         if (e)
-            c.err << names.value(accountId) << ": " << e.toString() << " (retrying)" << Qt::endl;
+            c.err << names.value(accountId) << ": " << Mail::plainError(e) << " (retrying)" << Qt::endl;
     });
     for (const Store::Account &a : std::as_const(accounts))
         engine->watch(a.id);

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/account/accountsettings.h"
 #include "core/account/credentialstore.h"
+#include "core/account/diagnosis.h"
 #include "core/mime/parser.h"
 #include "core/store/accountstore.h"
 #include "core/store/database.h"
@@ -111,13 +112,35 @@ inline Imap::CredentialProvider credentials(const Store::Account &a, std::option
         store->read(key, [store, reply](const QString &secret, const Error &error) {
             store->deleteLater();
             if (error || secret.isEmpty()) {
-                reply(Error::make(Error::Kind::Authentication,
+                reply(Error::make(Error::Kind::Config,
                                   QStringLiteral("no password is stored for this account (use --password-stdin)")));
                 return;
             }
             reply(Imap::Credential{Imap::Credential::Kind::Password, secret});
         });
     };
+}
+
+/// One line a person can act on: what happened in plain words (core/account's diagnosis of
+/// connection and login failures), then the technical error in parentheses. Errors that are
+/// already sentences of ours (Config, Storage, Protocol) are printed as they are.
+inline QString plainError(const Error &error)
+{
+    switch (error.kind) {
+    case Error::Kind::Network:
+    case Error::Kind::Tls:
+    case Error::Kind::Timeout:
+    case Error::Kind::Authentication: {
+        const Account::Diagnosis d =
+            Account::diagnose(Account::ServerKind::Imap, error, std::nullopt, QDateTime::currentDateTimeUtc());
+        if (!d.explanation.isEmpty())
+            return d.explanation + QStringLiteral(" (") + error.toString() + u')';
+        break;
+    }
+    default:
+        break;
+    }
+    return error.toString();
 }
 
 /// Reads one line from stdin (the password of --password-stdin).
@@ -164,6 +187,15 @@ inline QJsonArray flagsJson(const Store::MessageHeader &h)
     return out;
 }
 
+/// A Message-ID without its angle brackets, as `parse --json` writes it.
+inline QString bareMessageId(QString id)
+{
+    id = id.trimmed();
+    if (id.startsWith(u'<') && id.endsWith(u'>'))
+        id = id.mid(1, id.size() - 2);
+    return id;
+}
+
 /// The --json form of a message: the fields docs/cli.md promises.
 inline QJsonObject messageJson(const Store::StoredMessage &m)
 {
@@ -175,7 +207,7 @@ inline QJsonObject messageJson(const Store::StoredMessage &m)
         {QStringLiteral("from"), addressesJson(m.header.from)},
         {QStringLiteral("to"), addressesJson(m.header.to)},
         {QStringLiteral("subject"), m.header.subject},
-        {QStringLiteral("message_id"), m.header.messageId},
+        {QStringLiteral("message_id"), bareMessageId(m.header.messageId)},
         {QStringLiteral("size"), m.header.size},
     };
 }
