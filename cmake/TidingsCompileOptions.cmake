@@ -17,7 +17,7 @@ target_include_directories(tidings_options INTERFACE ${PROJECT_SOURCE_DIR} ${PRO
 if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(tidings_options INTERFACE
         -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
-        -Wcast-align -Wnull-dereference -Wimplicit-fallthrough)
+        -Wcast-align -Wimplicit-fallthrough)
     if(TIDINGS_WERROR)
         target_compile_options(tidings_options INTERFACE -Werror)
     endif()

@@ -1714,17 +1714,17 @@ std::optional<BodyStreamInfo> Parser::Private::bodyItemBefore(qsizetype marker) 
     BodyStreamInfo info;
     if (q > lineBegin && q[-1] == '>') {
         const char *close = q - 1;
-        const char *d = close;
-        while (d > lineBegin && d[-1] >= '0' && d[-1] <= '9')
-            --d;
-        if (d == close || d == lineBegin || d[-1] != '<')
+        const char *digitStart = close;
+        while (digitStart > lineBegin && digitStart[-1] >= '0' && digitStart[-1] <= '9')
+            --digitStart;
+        if (digitStart == close || digitStart == lineBegin || digitStart[-1] != '<')
             return std::nullopt;
         bool ok = false;
-        const qulonglong origin = QByteArray(d, close - d).toULongLong(&ok);
+        const qulonglong origin = QByteArray(digitStart, close - digitStart).toULongLong(&ok);
         if (!ok || origin > 0xFFFFFFFFull)
             return std::nullopt;
         info.origin = std::uint32_t(origin);
-        q = d - 1;
+        q = digitStart - 1;
     }
     if (q > lineBegin && q[-1] == ']') {
         const char *close = q - 1;
@@ -1774,13 +1774,13 @@ void Parser::Private::lineComplete()
     // A literal marker {n} or ~{n} right before CRLF continues the response (never in resp-text).
     const qsizetype end = line.size() - 2; // before CRLF
     if (kind != Kind::Text && end >= 3 && line.at(end - 1) == '}') {
-        qsizetype d = end - 1;
-        while (d > 0 && line.at(d - 1) >= '0' && line.at(d - 1) <= '9')
-            --d;
-        const qsizetype digits = end - 1 - d;
+        qsizetype digitStart = end - 1;
+        while (digitStart > 0 && line.at(digitStart - 1) >= '0' && line.at(digitStart - 1) <= '9')
+            --digitStart;
+        const qsizetype digits = end - 1 - digitStart;
         // {n+} is a client-side marker (RFC 7888); a server must never send it.
-        if (digits == 0 && d > 0 && line.at(d - 1) == '+') {
-            qsizetype dd = d - 1;
+        if (digits == 0 && digitStart > 0 && line.at(digitStart - 1) == '+') {
+            qsizetype dd = digitStart - 1;
             while (dd > 0 && line.at(dd - 1) >= '0' && line.at(dd - 1) <= '9')
                 --dd;
             if (dd > 0 && line.at(dd - 1) == '{') {
@@ -1789,14 +1789,14 @@ void Parser::Private::lineComplete()
                 return;
             }
         }
-        if (digits > 0 && d > 0 && line.at(d - 1) == '-' && d > 1 && line.at(d - 2) == '{') {
-            fail(streamOffset(lineStart + d - 2), line, d - 2, QStringLiteral("negative literal size"));
+        if (digits > 0 && digitStart > 0 && line.at(digitStart - 1) == '-' && digitStart > 1 && line.at(digitStart - 2) == '{') {
+            fail(streamOffset(lineStart + digitStart - 2), line, digitStart - 2, QStringLiteral("negative literal size"));
             return;
         }
-        if (digits > 0 && d > 0 && line.at(d - 1) == '{') {
-            const qsizetype brace = d - 1;
+        if (digits > 0 && digitStart > 0 && line.at(digitStart - 1) == '{') {
+            const qsizetype brace = digitStart - 1;
             std::uint64_t size = 0;
-            for (qsizetype i = d; i < end - 1; ++i) {
+            for (qsizetype i = digitStart; i < end - 1; ++i) {
                 const auto digit = std::uint64_t(line.at(i) - '0');
                 if (size > (std::numeric_limits<std::int64_t>::max() - digit) / 10) {
                     fail(streamOffset(lineStart + brace), line, brace, QStringLiteral("literal size overflows"));
