@@ -3,6 +3,7 @@
 #include "bench/benchmark.h"
 
 #include <QFile>
+#include <QHash>
 
 namespace Tidings::Bench {
 
@@ -40,6 +41,25 @@ bool registerBenchmark(Benchmark benchmark)
 const QList<Benchmark> &benchmarks()
 {
     return registry();
+}
+
+namespace {
+QHash<QString, ApplicationFactory> &factories()
+{
+    static QHash<QString, ApplicationFactory> map;
+    return map;
+}
+} // namespace
+
+bool registerApplicationFactory(const QString &benchmarkName, ApplicationFactory factory)
+{
+    factories().insert(benchmarkName, std::move(factory));
+    return true;
+}
+
+ApplicationFactory applicationFactory(const QString &benchmarkName)
+{
+    return factories().value(benchmarkName);
 }
 
 qint64 peakRssBytes()

@@ -7,6 +7,9 @@
 #include <QTextStream>
 
 #include <functional>
+#include <memory>
+
+class QCoreApplication;
 
 namespace Tidings::Bench {
 
@@ -24,6 +27,12 @@ struct Benchmark {
 
 /// Registers a benchmark; used through TIDINGS_BENCHMARK at namespace scope.
 bool registerBenchmark(Benchmark benchmark);
+
+/// A benchmark that needs more than a QCoreApplication (a QApplication for widgets) registers
+/// a factory under its name at namespace scope; main() then creates that application instead.
+using ApplicationFactory = std::function<std::unique_ptr<QCoreApplication>(int &argc, char **argv)>;
+bool registerApplicationFactory(const QString &benchmarkName, ApplicationFactory factory);
+[[nodiscard]] ApplicationFactory applicationFactory(const QString &benchmarkName);
 [[nodiscard]] const QList<Benchmark> &benchmarks();
 
 /// Peak resident memory of this process so far, in bytes (VmHWM).

@@ -8,10 +8,15 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <memory>
 
 int main(int argc, char *argv[])
 {
-    QCoreApplication app(argc, argv);
+    // A benchmark that needs widgets registers a factory for a QApplication (benchmark.h).
+    const Tidings::Bench::ApplicationFactory factory =
+        argc > 1 ? Tidings::Bench::applicationFactory(QString::fromLocal8Bit(argv[1])) : nullptr;
+    const std::unique_ptr<QCoreApplication> app =
+        factory ? factory(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
     QTextStream out(stdout);
     QTextStream err(stderr);
     QStringList args = QCoreApplication::arguments().mid(1);

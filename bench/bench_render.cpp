@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// tidings-bench render: the largest HTML messages of a generated mbox through the sanitizer
+// and MessageViewer to a painted view, beside the floor of a bare QTextBrowser painting the
+// same already-sanitised HTML (docs/benchmarks.md, docs/viewer.md).
+#include "bench/benchmark.h"
+
+#include "core/mime/htmlsanitizer.h"
+#include "core/mime/parser.h"
+#include "ui/messageviewer.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+
+#include <algorithm>
+#include <cmath>
+
+namespace {
+
+using namespace Tidings;
+
+// Qt widgets need a QApplication; the offscreen platform keeps the benchmark headless.
+[[maybe_unused]] const bool renderApplication = Bench::registerApplicationFactory(
+    QStringLiteral("render"), [](int &argc, char **argv) -> std::unique_ptr<QCoreApplication> {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        return std::make_unique<QApplication>(argc, argv);
+    });
+
+QString findMailserverTool()
+{
+    const QString fromEnv = qEnvironmentVariable("TIDINGS_SOURCE_DIR");
+    if (!fromEnv.isEmpty() && QFileInfo::exists(fromEnv + QStringLiteral("/tools/mailserver")))
+        return fromEnv + QStringLiteral("/tools/mailserver");
+    QDir dir(QCoreApplication::applicationDirPath());
+    for (int up = 0; up < 4; ++up) {
+        if (QFileInfo::exists(dir.filePath(QStringLiteral("tools/mailserver"))))
+            return dir.filePath(QStringLiteral("tools/mailserver"));
+        if (!dir.cdUp())
+            break;
+    }
+    return {};
+}
+
+// Splits an mbox (mboxrd/mboxo "From " separators) into messages.
+QList<QByteArray> splitMbox(const QByteArray &mbox)
+{
+    QList<QByteArray> messages;
+    qsizetype start = mbox.startsWith("From ") ? 0 : -1;
+    qsizetype pos = 0;
+    while ((pos = mbox.indexOf("\nFrom ", pos)) >= 0) {
+        if (start >= 0)
+            messages.append(mbox.mid(start, pos + 1 - start));
+        start = pos + 1;
+        pos += 6;
+    }
+    if (start >= 0 && start < mbox.size())
+        messages.append(mbox.mid(start));
+    return messages;
+}
+
+Ui::ViewerMessage toViewerMessage(const Mime::Message &m)
+{
+    Ui::ViewerMessage v;
+    v.senderAddress = m.from.isEmpty() ? QString() : m.from.first().address;
+    v.bodies.append({Ui::ViewerMessage::Body::Format::Html, m.bestHtml()});
+    for (const Mime::Part &p : m.parts) {
+        if (!p.contentId.isEmpty() && !p.isContainer())
+            v.inlineResources.insert(QString::fromUtf8(p.contentId), {p.contentType, p.content()});
+    }
+    for (const Mime::Part &p : m.attachments())
+        v.attachments.append({p.section, p.filename, QString::fromLatin1(p.contentType), p.size, p.content(), true});
+    return v;
+}
+
+double percentile(QList<double> samples, double p)
+{
+    if (samples.isEmpty())
+        return 0;
+    std::sort(samples.begin(), samples.end());
+    const double rank = p * double(samples.size() - 1);
+    const auto lo = qsizetype(std::floor(rank));
+    const auto hi = qsizetype(std::ceil(rank));
+    return samples.at(lo) + (samples.at(hi) - samples.at(lo)) * (rank - double(lo));
+}
+
+QString ms(double v)
+{
+    return QString::number(v, 'f', 2) + QStringLiteral(" ms");
+}
+
+int run(Bench::Context &c)
+{
+    QString mboxPath;
+    int count = 2000;
+    int seed = 1;
+    int top = 100;
+    int reps = 3;
+    for (int i = 0; i + 1 < c.args.size(); i += 2) {
+        const QString &k = c.args.at(i);
+        const QString &v = c.args.at(i + 1);
+        if (k == u"--mbox")
+            mboxPath = v;
+        else if (k == u"--count")
+            count = v.toInt();
+        else if (k == u"--seed")
+            seed = v.toInt();
+        else if (k == u"--top")
+            top = v.toInt();
+        else if (k == u"--reps")
+            reps = std::max(1, v.toInt());
+    }
+    if (!qobject_cast<QApplication *>(QCoreApplication::instance())) {
+        c.out << "render: needs a QApplication (run as tidings-bench render)" << Qt::endl;
+        return 1;
+    }
+
+    QTemporaryDir tmp;
+    if (mboxPath.isEmpty()) {
+        const QString tool = findMailserverTool();
+        if (tool.isEmpty()) {
+            c.out << "render: tools/mailserver not found; pass --mbox FILE or set TIDINGS_SOURCE_DIR" << Qt::endl;
+            return 1;
+        }
+        mboxPath = tmp.filePath(QStringLiteral("render.mbox"));
+        QProcess gen;
+        gen.start(tool, {QStringLiteral("gen-mbox"), mboxPath, QStringLiteral("--count"), QString::number(count),
+                         QStringLiteral("--seed"), QString::number(seed)});
+        if (!gen.waitForFinished(600000) || gen.exitCode() != 0) {
+            c.out << "render: gen-mbox failed: " << gen.readAllStandardError() << Qt::endl;
+            return 1;
+        }
+    }
+    QFile file(mboxPath);
+    if (!file.open(QIODevice::ReadOnly)) {
+        c.out << "render: cannot read " << mboxPath << Qt::endl;
+        return 1;
+    }
+    const QList<QByteArray> raw = splitMbox(file.readAll());
+
+    struct Candidate {
+        Ui::ViewerMessage message;
+        QString safeHtml;
+        qsizetype htmlSize;
+    };
+    QList<Candidate> candidates;
+    for (const QByteArray &bytes : raw) {
+        const Mime::Message m = Mime::Parser::parse(bytes);
+        if (!m.hasHtml())
+            continue;
+        Ui::ViewerMessage v = toViewerMessage(m);
+        const qsizetype size = v.bodies.first().text.size();
+        candidates.append({std::move(v), QString(), size});
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) { return a.htmlSize > b.htmlSize; });
+    if (candidates.size() > top)
+        candidates.resize(top);
+    if (candidates.isEmpty()) {
+        c.out << "render: no HTML messages in " << mboxPath << Qt::endl;
+        return 1;
+    }
+    qsizetype htmlBytes = 0;
+    for (Candidate &cand : candidates) {
+        Mime::HtmlPolicy policy;
+        for (auto it = cand.message.inlineResources.cbegin(); it != cand.message.inlineResources.cend(); ++it)
+            policy.contentIds.insert(it.key());
+        cand.safeHtml = Mime::HtmlSanitizer::sanitize(cand.message.bodies.first().text, policy).html;
+        htmlBytes += cand.htmlSize;
+    }
+
+    const QSize size(900, 700);
+    Ui::MessageViewer viewer;
+    viewer.resize(size);
+    viewer.show();
+    QTextBrowser floorBrowser;
+    floorBrowser.resize(size);
+    floorBrowser.show();
+    QCoreApplication::processEvents();
+
+    QList<double> viewerMs;
+    QList<double> floorMs;
+    QElapsedTimer t;
+    for (int r = 0; r < reps; ++r) {
+        for (const Candidate &cand : std::as_const(candidates)) {
+            t.start();
+            viewer.setMessage(cand.message);
+            (void)viewer.grab();
+            viewerMs.append(double(t.nsecsElapsed()) / 1e6);
+
+            t.start();
+            floorBrowser.setHtml(cand.safeHtml);
+            (void)floorBrowser.grab();
+            floorMs.append(double(t.nsecsElapsed()) / 1e6);
+            QCoreApplication::processEvents();
+        }
+    }
+    const double vMed = percentile(viewerMs, 0.5);
+    const double vP95 = percentile(viewerMs, 0.95);
+    const double fMed = percentile(floorMs, 0.5);
+    const double fP95 = percentile(floorMs, 0.95);
+    c.out << "render: " << candidates.size() << " largest HTML messages of " << raw.size() << " (HTML "
+          << Bench::megabytes(htmlBytes) << "), " << reps << " rounds, " << size.width() << "x" << size.height()
+          << " offscreen" << Qt::endl;
+    c.out << "render: viewer (sanitize + MessageViewer + grab): median " << ms(vMed) << ", p95 " << ms(vP95) << Qt::endl;
+    c.out << "render: floor (QTextBrowser setHtml of sanitised HTML + grab): median " << ms(fMed) << ", p95 " << ms(fP95)
+          << Qt::endl;
+    c.out << "render: ratio viewer/floor: median " << QString::number(vMed / std::max(fMed, 1e-9), 'f', 2) << "x, p95 "
+          << QString::number(vP95 / std::max(fP95, 1e-9), 'f', 2) << "x; peak RSS "
+          << Bench::megabytes(Bench::peakRssBytes()) << Qt::endl;
+    return 0;
+}
+
+} // namespace
+
+TIDINGS_BENCHMARK("render", "the 100 largest HTML messages of a generated mbox: sanitizer + viewer to a painted view vs QTextBrowser",
+                  run);
