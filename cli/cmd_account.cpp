@@ -21,12 +21,11 @@
 #include <cstdio>
 
 // `account list` and `account add --imap HOST:PORT ...` (explicit servers, no discovery) live in
-// cli/cmd_account_manual.cpp, written with the sync issue; they join this dispatcher when that
-// file's header is in the tree.
-#if __has_include("cli/cmd_account_manual.h")
+// cli/cmd_account_manual.cpp, written with the sync issue. Included unconditionally now that it
+// is in the tree: ccache's direct mode does not notice a header that __has_include finds later,
+// and kept serving the object compiled without it.
 #include "cli/cmd_account_manual.h"
 #define TIDINGS_CLI_HAVE_MANUAL_ACCOUNT 1
-#endif
 
 namespace {
 

@@ -153,7 +153,7 @@ int manualAccountAdd(Context &c, QStringList args)
     static const QStringList valued{QStringLiteral("--name"),  QStringLiteral("--email"), QStringLiteral("--imap"),
                                     QStringLiteral("--imap-security"), QStringLiteral("--user"),
                                     QStringLiteral("--smtp"),  QStringLiteral("--smtp-security"),
-                                    QStringLiteral("--ca-file")};
+                                    QStringLiteral("--ca-file"), QStringLiteral("--offline-days")};
     while (!args.isEmpty()) {
         const QString a = args.takeFirst();
         if (a == u"--password-stdin") {
@@ -217,6 +217,13 @@ int manualAccountAdd(Context &c, QStringList args)
             return fail(c, e.detail);
         settings.caFile = path;
     }
+    int offlineDays = 0;
+    if (values.contains(QStringLiteral("--offline-days"))) {
+        bool ok = false;
+        offlineDays = values.value(QStringLiteral("--offline-days")).toInt(&ok);
+        if (!ok || offlineDays < 0 || offlineDays > 36500)
+            return fail(c, QStringLiteral("--offline-days wants a number of days (0 to 36500)"));
+    }
     const QString password = readPasswordLine();
     if (password.isEmpty())
         return fail(c, QStringLiteral("no password arrived on stdin"));
@@ -274,12 +281,19 @@ int manualAccountAdd(Context &c, QStringList args)
     row.email = settings.email;
     row.protocol = Store::Account::Protocol::Imap;
     row.settings = settings.toJson();
+    // Read by core/sync (ImapSync: bodies of the last N days kept for offline reading).
+    const auto withSyncKeys = [offlineDays](QJsonObject json) {
+        if (offlineDays > 0)
+            json.insert(QStringLiteral("offlineBodyDays"), offlineDays);
+        return json;
+    };
+    row.settings = withSyncKeys(row.settings);
     auto id = accounts.add(row);
     if (!id)
         return fail(c, id.error().toString());
     row.id = id.value();
     settings.id = QString::number(row.id);
-    row.settings = settings.toJson();
+    row.settings = withSyncKeys(settings.toJson());
     if (const Error e = accounts.update(row))
         return fail(c, e.toString());
 

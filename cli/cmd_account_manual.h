@@ -11,7 +11,8 @@
 namespace Tidings::Cli {
 
 /// `account add --name NAME --email ADDR --imap HOST:PORT --imap-security tls|starttls --user USER
-/// --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]`.
+/// --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--offline-days N]
+/// [--no-keychain]`.
 /// @p args are the arguments after "add".
 int manualAccountAdd(Context &context, QStringList args);
 

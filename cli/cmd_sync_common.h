@@ -122,8 +122,8 @@ inline Imap::CredentialProvider credentials(const Store::Account &a, std::option
 }
 
 /// One line a person can act on: what happened in plain words (core/account's diagnosis of
-/// connection and login failures), then the technical error in parentheses. Errors that are
-/// already sentences of ours (Config, Storage, Protocol) are printed as they are.
+/// connection and login failures), then the technical error in parentheses. A Config error is
+/// already a sentence of ours; the others print as Error::toString().
 inline QString plainError(const Error &error)
 {
     switch (error.kind) {
@@ -137,6 +137,8 @@ inline QString plainError(const Error &error)
             return d.explanation + QStringLiteral(" (") + error.toString() + u')';
         break;
     }
+    case Error::Kind::Config:
+        return error.detail; // already a sentence of ours
     default:
         break;
     }

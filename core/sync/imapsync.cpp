@@ -2,6 +2,8 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "core/sync/imapsync.h"
 
+#include "core/sync/offlinebodies.h"
+
 #include "core/imap/jobs.h"
 #include "core/imap/loginjob.h"
 #include "core/imap/session.h"
@@ -378,6 +380,16 @@ void ImapSync::syncNextFolder()
         if (m_mode == SyncMode::Plain && !m_sweepPass && m_options.folder.sweepFlags && !m_folderList.isEmpty()) {
             // Second pass: new mail everywhere came first, flags now, newest first.
             syncFolders(m_folderList, true);
+            return;
+        }
+        if (m_current.kind == RequestKind::All && m_options.offlineBodyDays > 0 && m_session) {
+            // Headers first everywhere; then the bodies kept for offline reading.
+            auto *bodies = new OfflineBodies(m_session, m_db, m_accountId, m_options.offlineBodyDays, m_clock, this);
+            connect(bodies, &OfflineBodies::finished, this, [this, bodies](const Error &error) {
+                bodies->deleteLater();
+                requestDone(error);
+            });
+            bodies->start();
             return;
         }
         requestDone({});

@@ -30,6 +30,9 @@ struct ImapSyncOptions {
     FolderSyncOptions folder;
     /// False for servers whose CONDSTORE/QRESYNC is known broken (ServerQuirks::noCondstore).
     bool useCondStore = true;
+    /// Keep whole bodies of messages from the last N days for offline reading (account
+    /// settings key "offlineBodyDays"; 0: bodies only on demand). Fetched after a full sync.
+    int offlineBodyDays = 0;
 };
 
 /// The command connection of one IMAP account: replays pending operations, mirrors the folder

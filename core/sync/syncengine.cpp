@@ -40,7 +40,9 @@ std::variant<ImapSync *, Error> SyncEngine::imapSync(qint64 accountId)
     auto settings = m_settings(account.value());
     if (auto *e = std::get_if<Error>(&settings))
         return *e;
-    auto *sync = new ImapSync(m_db, accountId, std::get<Imap::SessionSettings>(settings), m_clock, m_options);
+    ImapSyncOptions options = m_options;
+    options.offlineBodyDays = std::max(0, account->settings.value(QStringLiteral("offlineBodyDays")).toInt(0));
+    auto *sync = new ImapSync(m_db, accountId, std::get<Imap::SessionSettings>(settings), m_clock, options);
     connect(sync, &ImapSync::progress, this,
             [this, accountId](qint64 folder, qint64 done, qint64 total) { Q_EMIT progress(accountId, folder, done, total); });
     connect(sync, &ImapSync::newMail, this,

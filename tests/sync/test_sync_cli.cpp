@@ -215,7 +215,9 @@ private Q_SLOTS:
         const MailUser user = freshUser();
         QVERIFY(m_env.deliver(user, message("Kept nowhere")));
         Test::TestProfile profile;
-        CliRun r = runCli(profile.path(), addArgs(user, m_env.imapsPort, false), user.password);
+        QStringList args = addArgs(user, m_env.imapsPort, false);
+        args << QStringLiteral("--offline-days") << QStringLiteral("36500");
+        CliRun r = runCli(profile.path(), args, user.password);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QVERIFY2(r.out.contains("the password was not saved"), qPrintable(r.describe()));
 
@@ -228,6 +230,15 @@ private Q_SLOTS:
                    user.password);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QVERIFY2(r.out.contains("1 messages, 1 unread"), qPrintable(r.describe()));
+
+        // --offline-days: the body came with the sync, so `show` needs no password now.
+        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("INBOX"), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0 && r.jsonLines().size() == 1, qPrintable(r.describe()));
+        const QString uid = QString::number(r.jsonLines().first().value(QStringLiteral("uid")).toInteger());
+        r = runCli(profile.path(), {QStringLiteral("show"), QStringLiteral("Work"), QStringLiteral("INBOX"), uid, QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(r.jsonLines().first().value(QStringLiteral("text")).toString().contains(QStringLiteral("Hello from the sync test.")),
+                 qPrintable(r.describe()));
     }
 
     void accountAdd_wrongPassword_failsWithOneLineAndAddsNothing()

@@ -2,6 +2,7 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "tests/support/testprofile.h"
 #include "tests/sync/synctesthelpers.h"
+#include "core/store/partstore.h"
 #include "core/store/pendingoperationstore.h"
 
 #include <QSignalSpy>
@@ -254,6 +255,65 @@ private Q_SLOTS:
             QCOMPARE(serverState(*other, QStringLiteral("Trash"))->size(), 1);
             QCOMPARE(serverState(*other, QStringLiteral("INBOX"))->size(), 2);
         }
+    }
+
+    void offlineBodyDays_keepsBodiesOfRecentMailOnly()
+    {
+        const MailUser user = freshUser();
+        QVERIFY(deliver(user, "Old one")); // dated March 2026
+        QByteArray recent = message("Recent one", "Readable on the train.\r\n");
+        const QByteArray yesterday = QDateTime::currentDateTimeUtc().addDays(-1).toString(Qt::RFC2822Date).toLatin1();
+        recent.replace("Thu, 05 Mar 2026 09:07:03 +0100", yesterday);
+        QString error;
+        QVERIFY2(m_env.deliver(user, recent, &error), qPrintable(error));
+
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        {
+            Store::AccountStore accounts(*db.value());
+            Store::Account row = accounts.get(account).value();
+            row.settings.insert(QStringLiteral("offlineBodyDays"), 7);
+            QCOMPARE(accounts.update(row), Error());
+        }
+        auto engine = harnessEngine(*db.value(), m_env, user);
+        QCOMPARE(syncOnce(*engine, account), Error());
+
+        const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
+        auto page = Store::MessageStore(*db.value()).folderPage(inbox, 10);
+        QVERIFY(page);
+        QCOMPARE(page->messages.size(), 2);
+        int kept = 0;
+        for (const Store::StoredMessage &m : page->messages) {
+            const auto part = Store::PartStore(*db.value()).get(m.id, QString()).value();
+            if (m.header.subject == QStringLiteral("Recent one")) {
+                QVERIFY2(part && part->complete, "the recent message's body must be kept");
+                QVERIFY(part->content.contains("Readable on the train."));
+                QVERIFY(part->content.contains("Subject: Recent one"));
+                ++kept;
+            } else {
+                QCOMPARE(m.header.subject, QStringLiteral("Old one"));
+                QVERIFY2(!part, "an old message's body is fetched only on demand");
+            }
+        }
+        QCOMPARE(kept, 1);
+        // Fetching it now is served from the store.
+        const Store::StoredMessage recentRow =
+            page->messages.at(page->messages.at(0).header.subject == QStringLiteral("Recent one") ? 0 : 1);
+        std::optional<std::variant<QByteArray, Error>> body;
+        engine->fetchBody(recentRow.id, QString(), [&body](const std::variant<QByteArray, Error> &r) { body = r; });
+        QTRY_VERIFY(body.has_value());
+        QVERIFY(std::holds_alternative<QByteArray>(*body));
+        QVERIFY(std::get<QByteArray>(*body).contains("Readable on the train."));
+        // The server's \Seen was not touched (BODY.PEEK).
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
+        const auto server = serverState(*other, QStringLiteral("INBOX"));
+        QVERIFY(server);
+        for (const QList<QByteArray> &flags : *server)
+            QVERIFY(!flags.contains("\\Seen"));
     }
 };
 
