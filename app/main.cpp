@@ -50,8 +50,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption profileOption(QStringLiteral("profile"),
                                            QApplication::translate("main", "Use the profile in <dir>."),
                                            QStringLiteral("dir"));
-    const QCommandLineOption demoOption(QStringLiteral("demo"),
-                                        QApplication::translate("main", "Start with demo accounts on a local demo server."));
+    const QCommandLineOption demoOption(
+        QStringLiteral("demo"),
+        QApplication::translate("main", "Start with demo accounts on a local demo server."));
     parser.addOption(profileOption);
     parser.addOption(demoOption);
     parser.process(app);
@@ -63,7 +64,9 @@ int main(int argc, char *argv[])
 
     Tidings::Ui::MainWindow window;
     if (parser.isSet(demoOption))
-        window.showStatus(QApplication::translate("main", "Demo accounts are not available yet: the demo server is started, but accounts arrive with the account engine."));
+        window.showStatus(
+            QApplication::translate("main", "Demo accounts are not available yet: the demo server is "
+                                            "started, but accounts arrive with the account engine."));
     window.show();
     return QApplication::exec();
 }

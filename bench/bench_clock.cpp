@@ -18,7 +18,8 @@ TIDINGS_BENCHMARK("clock", "fires 100,000 ManualClock timers (a check that the b
                       int fired = 0;
                       for (int i = 0; i < 100000; ++i) {
                           timers.push_back(std::make_unique<Tidings::Timer>(clock));
-                          QObject::connect(timers.back().get(), &Tidings::Timer::timeout, [&fired] { ++fired; });
+                          QObject::connect(timers.back().get(), &Tidings::Timer::timeout,
+                                           [&fired] { ++fired; });
                           timers.back()->start(std::chrono::milliseconds(i % 997));
                       }
                       QElapsedTimer t;

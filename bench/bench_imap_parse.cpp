@@ -24,12 +24,16 @@ QByteArray pick(QRandomGenerator &rng, std::initializer_list<const char *> items
 
 QByteArray address(QRandomGenerator &rng)
 {
-    static const char *names[] = {"\"Anna Ivanova\"", "\"=?UTF-8?B?0JDQvdC90LAg0JjQstCw0L3QvtCy0LA=?=\"",
-                                  "\"Jean-Pierre Dupont\"", "NIL", "\"GitHub\"", "\"The Example Team\""};
+    static const char *names[] = {"\"Anna Ivanova\"",
+                                  "\"=?UTF-8?B?0JDQvdC90LAg0JjQstCw0L3QvtCy0LA=?=\"",
+                                  "\"Jean-Pierre Dupont\"",
+                                  "NIL",
+                                  "\"GitHub\"",
+                                  "\"The Example Team\""};
     static const char *users[] = {"anna", "jp.dupont", "noreply", "billing", "alice.smith", "bob"};
     static const char *hosts[] = {"example.com", "yandex.ru", "mail.ru", "gmail.com", "lists.example.org"};
-    return QByteArray("(") + names[rng.bounded(6)] + " NIL \"" + users[rng.bounded(6)] + "\" \"" + hosts[rng.bounded(5)]
-           + "\")";
+    return QByteArray("(") + names[rng.bounded(6)] + " NIL \"" + users[rng.bounded(6)] + "\" \"" +
+           hosts[rng.bounded(5)] + "\")";
 }
 
 QByteArray addressList(QRandomGenerator &rng, int max)
@@ -46,42 +50,48 @@ QByteArray addressList(QRandomGenerator &rng, int max)
 QByteArray textPart(QRandomGenerator &rng, const char *subtype)
 {
     const int size = 200 + rng.bounded(60000);
-    return QByteArray("(\"text\" \"") + subtype + "\" (\"charset\" \"" + pick(rng, {"utf-8", "us-ascii", "koi8-r", "iso-8859-1"})
-           + "\") NIL NIL \"" + pick(rng, {"7bit", "quoted-printable", "base64", "8bit"}) + "\" "
-           + QByteArray::number(size) + " " + QByteArray::number(size / 60 + 1) + " NIL NIL NIL NIL)";
+    return QByteArray("(\"text\" \"") + subtype + "\" (\"charset\" \"" +
+           pick(rng, {"utf-8", "us-ascii", "koi8-r", "iso-8859-1"}) + "\") NIL NIL \"" +
+           pick(rng, {"7bit", "quoted-printable", "base64", "8bit"}) + "\" " + QByteArray::number(size) +
+           " " + QByteArray::number(size / 60 + 1) + " NIL NIL NIL NIL)";
 }
 
 QByteArray attachment(QRandomGenerator &rng)
 {
-    const QByteArray name = pick(rng, {"invoice.pdf", "photo.jpg", "=?UTF-8?B?0L7RgtGH0LXRgi5kb2N4?=", "data.zip"});
-    return QByteArray("(\"application\" \"") + pick(rng, {"pdf", "octet-stream", "zip"}) + "\" (\"name\" \"" + name
-           + "\") NIL NIL \"base64\" " + QByteArray::number(10000 + rng.bounded(3000000))
-           + " NIL (\"attachment\" (\"filename\" \"" + name + "\")) NIL NIL)";
+    const QByteArray name =
+        pick(rng, {"invoice.pdf", "photo.jpg", "=?UTF-8?B?0L7RgtGH0LXRgi5kb2N4?=", "data.zip"});
+    return QByteArray("(\"application\" \"") + pick(rng, {"pdf", "octet-stream", "zip"}) + "\" (\"name\" \"" +
+           name + "\") NIL NIL \"base64\" " + QByteArray::number(10000 + rng.bounded(3000000)) +
+           " NIL (\"attachment\" (\"filename\" \"" + name + "\")) NIL NIL)";
 }
 
 QByteArray alternative(QRandomGenerator &rng)
 {
-    return "(" + textPart(rng, "plain") + textPart(rng, "html") + " \"alternative\" (\"boundary\" \"=_alt"
-           + QByteArray::number(rng.generate()) + "\") NIL NIL)";
+    return "(" + textPart(rng, "plain") + textPart(rng, "html") + " \"alternative\" (\"boundary\" \"=_alt" +
+           QByteArray::number(rng.generate()) + "\") NIL NIL)";
 }
 
 QByteArray envelope(QRandomGenerator &rng, quint32 i)
 {
-    static const char *subjects[] = {"\"Meeting notes for Thursday\"", "\"Re: invoice #4411\"",
+    static const char *subjects[] = {"\"Meeting notes for Thursday\"",
+                                     "\"Re: invoice #4411\"",
                                      "\"=?UTF-8?B?0J/RgNC40LLQtdGCLCDQutCw0Log0LTQtdC70LA/?=\"",
-                                     "\"[tidings-dev] Parser review\"", "NIL",
+                                     "\"[tidings-dev] Parser review\"",
+                                     "NIL",
                                      "\"Votre commande a =?UTF-8?Q?=C3=A9t=C3=A9?= exp\\\"edi\\\"ee\""};
     QByteArray subject = subjects[rng.bounded(6)];
     if (i % 50 == 0) {
         // Some servers send 8-bit or long subjects as literals.
-        const QByteArray text = "Subject with \"quotes\" and a long tail " + QByteArray(rng.bounded(200), 'x');
+        const QByteArray text =
+            "Subject with \"quotes\" and a long tail " + QByteArray(rng.bounded(200), 'x');
         subject = "{" + QByteArray::number(text.size()) + "}\r\n" + text;
     }
-    return "(\"Mon, " + QByteArray::number(1 + i % 28) + " Jul 2024 10:" + QByteArray::number(10 + i % 50)
-           + ":00 +0300\" " + subject + " " + addressList(rng, 1) + " " + addressList(rng, 1) + " "
-           + addressList(rng, 1) + " " + addressList(rng, 4) + " " + addressList(rng, 3) + " NIL "
-           + (rng.bounded(2) ? QByteArray("\"<prev" + QByteArray::number(i) + "@example.com>\"") : QByteArray("NIL"))
-           + " \"<msg" + QByteArray::number(i) + "." + QByteArray::number(rng.generate()) + "@example.com>\")";
+    return "(\"Mon, " + QByteArray::number(1 + i % 28) + " Jul 2024 10:" + QByteArray::number(10 + i % 50) +
+           ":00 +0300\" " + subject + " " + addressList(rng, 1) + " " + addressList(rng, 1) + " " +
+           addressList(rng, 1) + " " + addressList(rng, 4) + " " + addressList(rng, 3) + " NIL " +
+           (rng.bounded(2) ? QByteArray("\"<prev" + QByteArray::number(i) + "@example.com>\"")
+                           : QByteArray("NIL")) +
+           " \"<msg" + QByteArray::number(i) + "." + QByteArray::number(rng.generate()) + "@example.com>\")";
 }
 
 QByteArray bodyStructure(QRandomGenerator &rng, quint32 i)
@@ -94,8 +104,9 @@ QByteArray bodyStructure(QRandomGenerator &rng, quint32 i)
     if (kind < 9)
         return "(" + alternative(rng) + attachment(rng) + " \"mixed\" (\"boundary\" \"=_mix\") NIL NIL)";
     // A forwarded message inside a multipart/mixed.
-    return "(" + textPart(rng, "plain") + "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 5000 " + envelope(rng, i + 1)
-           + " " + alternative(rng) + " 120 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"=_fwd\") NIL NIL)";
+    return "(" + textPart(rng, "plain") + "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 5000 " +
+           envelope(rng, i + 1) + " " + alternative(rng) +
+           " 120 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"=_fwd\") NIL NIL)";
 }
 
 QByteArray generate(int messages)
@@ -103,13 +114,14 @@ QByteArray generate(int messages)
     QRandomGenerator rng(20240701);
     QByteArray out;
     out.reserve(qsizetype(messages) * 1400);
-    static const char *flags[] = {"", "\\Seen", "\\Seen \\Answered", "\\Seen \\Flagged", "$Forwarded \\Seen", "\\Draft"};
+    static const char *flags[] = {
+        "", "\\Seen", "\\Seen \\Answered", "\\Seen \\Flagged", "$Forwarded \\Seen", "\\Draft"};
     for (int i = 1; i <= messages; ++i) {
-        out += "* " + QByteArray::number(i) + " FETCH (UID " + QByteArray::number(1000 + i * 3) + " FLAGS ("
-               + flags[rng.bounded(6)] + ") INTERNALDATE \"" + QByteArray::number(1 + i % 28)
-               + "-Jul-2024 10:11:12 +0300\" RFC822.SIZE " + QByteArray::number(2000 + rng.bounded(5000000))
-               + " ENVELOPE " + envelope(rng, quint32(i)) + " BODYSTRUCTURE " + bodyStructure(rng, quint32(i))
-               + ")\r\n";
+        out += "* " + QByteArray::number(i) + " FETCH (UID " + QByteArray::number(1000 + i * 3) + " FLAGS (" +
+               flags[rng.bounded(6)] + ") INTERNALDATE \"" + QByteArray::number(1 + i % 28) +
+               "-Jul-2024 10:11:12 +0300\" RFC822.SIZE " + QByteArray::number(2000 + rng.bounded(5000000)) +
+               " ENVELOPE " + envelope(rng, quint32(i)) + " BODYSTRUCTURE " + bodyStructure(rng, quint32(i)) +
+               ")\r\n";
     }
     out += "a42 OK Fetch completed (0.512 + 0.000 + 0.511 secs).\r\n";
     return out;
@@ -265,14 +277,17 @@ int run(Tidings::Bench::Context &c)
     }
 
     auto mbps = [mb](qint64 ns) { return mb / (double(ns) / 1e9); };
-    c.out << "imap-parse: parser (thread CPU time, best of 3) " << QString::number(mbps(parseNs), 'f', 1) << " MB/s, "
-          << QString::number(double(fetches) / (double(parseNs) / 1e9), 'f', 0) << " messages/s ("
-          << fetches << " FETCH + " << others << " other, " << bodyParts << " top-level parts)" << Qt::endl;
-    c.out << "imap-parse: floor (byte scan for line ends and literals) " << QString::number(mbps(floorNs), 'f', 1)
-          << " MB/s, " << floorLines << " lines; parser/floor = " << QString::number(double(floorNs) / double(parseNs), 'f', 2)
+    c.out << "imap-parse: parser (thread CPU time, best of 3) " << QString::number(mbps(parseNs), 'f', 1)
+          << " MB/s, " << QString::number(double(fetches) / (double(parseNs) / 1e9), 'f', 0)
+          << " messages/s (" << fetches << " FETCH + " << others << " other, " << bodyParts
+          << " top-level parts)" << Qt::endl;
+    c.out << "imap-parse: floor (byte scan for line ends and literals) "
+          << QString::number(mbps(floorNs), 'f', 1) << " MB/s, " << floorLines
+          << " lines; parser/floor = " << QString::number(double(floorNs) / double(parseNs), 'f', 2)
           << Qt::endl;
     c.out << "imap-parse: memchr scan " << QString::number(mbps(memchrNs), 'f', 1)
-          << " MB/s; parser/memchr = " << QString::number(double(memchrNs) / double(parseNs), 'f', 3) << Qt::endl;
+          << " MB/s; parser/memchr = " << QString::number(double(memchrNs) / double(parseNs), 'f', 3)
+          << Qt::endl;
     c.out << "imap-parse: peak RSS while parsing " << Tidings::Bench::megabytes(peak) << " (before "
           << Tidings::Bench::megabytes(rssBefore) << ", input " << Tidings::Bench::megabytes(input.size())
           << "); peak/input = " << QString::number(double(peak) / double(input.size()), 'f', 2) << Qt::endl;
@@ -281,4 +296,5 @@ int run(Tidings::Bench::Context &c)
 
 } // namespace
 
-TIDINGS_BENCHMARK("imap-parse", "parses a 100,000-message FETCH stream in 64 KiB chunks (MB/s, messages/s, peak RSS)", run);
+TIDINGS_BENCHMARK("imap-parse",
+                  "parses a 100,000-message FETCH stream in 64 KiB chunks (MB/s, messages/s, peak RSS)", run);

@@ -50,14 +50,15 @@ int runMime(Tidings::Bench::Context &c)
     if (mboxPath.isEmpty()) {
         const QString tool = findMailserverTool();
         if (tool.isEmpty()) {
-            c.out << "mime: tools/mailserver not found (set TIDINGS_SOURCE_DIR or pass --mbox FILE)" << Qt::endl;
+            c.out << "mime: tools/mailserver not found (set TIDINGS_SOURCE_DIR or pass --mbox FILE)"
+                  << Qt::endl;
             return 1;
         }
         mboxPath = temp.filePath(QStringLiteral("bench.mbox"));
         QProcess gen;
         gen.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        gen.start(tool, {QStringLiteral("gen-mbox"), mboxPath, QStringLiteral("--count"), QString::number(count),
-                         QStringLiteral("--seed"), seed});
+        gen.start(tool, {QStringLiteral("gen-mbox"), mboxPath, QStringLiteral("--count"),
+                         QString::number(count), QStringLiteral("--seed"), seed});
         if (!gen.waitForFinished(-1) || gen.exitCode() != 0) {
             c.out << "mime: gen-mbox failed" << Qt::endl;
             return 1;
@@ -72,7 +73,8 @@ int runMime(Tidings::Bench::Context &c)
     const double megabytes = double(mbox.size()) / (1024.0 * 1024.0);
 
     // Warm both paths once on a slice so first-use costs (iconv tables, GMime init) are out.
-    (void)Tidings::Mime::Mbox::bareGMimeParse(QByteArrayView(mbox).first(std::min<qsizetype>(mbox.size(), 1 << 20)));
+    (void)Tidings::Mime::Mbox::bareGMimeParse(
+        QByteArrayView(mbox).first(std::min<qsizetype>(mbox.size(), 1 << 20)));
 
     QElapsedTimer timer;
     timer.start();
@@ -85,7 +87,8 @@ int runMime(Tidings::Bench::Context &c)
     qsizetype withText = 0;
     qsizetype tooComplex = 0;
     for (QByteArrayView raw : Tidings::Mime::Mbox::split(mbox)) {
-        const QByteArray unquoted = Tidings::Mime::Mbox::mayBeQuoted(raw) ? Tidings::Mime::Mbox::unquote(raw) : QByteArray();
+        const QByteArray unquoted =
+            Tidings::Mime::Mbox::mayBeQuoted(raw) ? Tidings::Mime::Mbox::unquote(raw) : QByteArray();
         const Tidings::Mime::Message message =
             Tidings::Mime::Parser::parse(unquoted.isNull() ? raw : QByteArrayView(unquoted));
         ++parsed;
@@ -122,5 +125,6 @@ int runMime(Tidings::Bench::Context &c)
 
 } // namespace
 
-TIDINGS_BENCHMARK("mime", "parses a generated 10,000-message mbox into the message tree, beside GMime's bare parse",
+TIDINGS_BENCHMARK("mime",
+                  "parses a generated 10,000-message mbox into the message tree, beside GMime's bare parse",
                   runMime);

@@ -109,8 +109,7 @@ int runPop3(Bench::Context &c)
         QByteArray output;
         if (Bench::MailHarness::run({QStringLiteral("fill"), harness.dir(), user, QStringLiteral("--count"),
                                      QString::number(count)},
-                                    &output)
-            != 0) {
+                                    &output) != 0) {
             c.out << "fill failed: " << output << Qt::endl;
             return 1;
         }
@@ -157,7 +156,8 @@ int runPop3(Bench::Context &c)
         c.out << "poll failed: " << result.error.toString() << Qt::endl;
         return 1;
     }
-    c.out << QStringLiteral("pop3 floor (bare pipelined RETR, bytes discarded): %1 messages, %2 in %3 s, %4 msg/s")
+    c.out << QStringLiteral(
+                 "pop3 floor (bare pipelined RETR, bytes discarded): %1 messages, %2 in %3 s, %4 msg/s")
                  .arg(floor->messages)
                  .arg(Bench::megabytes(floor->bytes))
                  .arg(floor->seconds, 0, 'f', 2)
@@ -169,12 +169,14 @@ int runPop3(Bench::Context &c)
                  .arg(double(result.downloaded) / seconds, 0, 'f', 0)
                  .arg(Bench::megabytes(Bench::peakRssBytes()))
           << Qt::endl;
-    c.out << QStringLiteral("pop3 ratio poller/floor: %1x (target <= 1.3x)").arg(seconds / floor->seconds, 0, 'f', 2)
+    c.out << QStringLiteral("pop3 ratio poller/floor: %1x (target <= 1.3x)")
+                 .arg(seconds / floor->seconds, 0, 'f', 2)
           << Qt::endl;
     return result.downloaded == count ? 0 : 1;
 }
 
 } // namespace
 
-TIDINGS_BENCHMARK("pop3", "download N messages (default 10000) over POP3S into the store, beside a bare pipelined client",
-                  runPop3);
+TIDINGS_BENCHMARK(
+    "pop3", "download N messages (default 10000) over POP3S into the store, beside a bare pipelined client",
+    runPop3);

@@ -4,7 +4,6 @@
 // and MessageViewer to a painted view, beside the floor of a bare QTextBrowser painting the
 // same already-sanitised HTML (docs/benchmarks.md, docs/viewer.md).
 #include "bench/benchmark.h"
-
 #include "core/mime/htmlsanitizer.h"
 #include "core/mime/parser.h"
 #include "ui/messageviewer.h"
@@ -76,7 +75,8 @@ Ui::ViewerMessage toViewerMessage(const Mime::Message &m)
             v.inlineResources.insert(QString::fromUtf8(p.contentId), {p.contentType, p.content()});
     }
     for (const Mime::Part &p : m.attachments())
-        v.attachments.append({p.section, p.filename, QString::fromLatin1(p.contentType), p.size, p.content(), true});
+        v.attachments.append(
+            {p.section, p.filename, QString::fromLatin1(p.contentType), p.size, p.content(), true});
     return v;
 }
 
@@ -126,13 +126,14 @@ int run(Bench::Context &c)
     if (mboxPath.isEmpty()) {
         const QString tool = findMailserverTool();
         if (tool.isEmpty()) {
-            c.out << "render: tools/mailserver not found; pass --mbox FILE or set TIDINGS_SOURCE_DIR" << Qt::endl;
+            c.out << "render: tools/mailserver not found; pass --mbox FILE or set TIDINGS_SOURCE_DIR"
+                  << Qt::endl;
             return 1;
         }
         mboxPath = tmp.filePath(QStringLiteral("render.mbox"));
         QProcess gen;
-        gen.start(tool, {QStringLiteral("gen-mbox"), mboxPath, QStringLiteral("--count"), QString::number(count),
-                         QStringLiteral("--seed"), QString::number(seed)});
+        gen.start(tool, {QStringLiteral("gen-mbox"), mboxPath, QStringLiteral("--count"),
+                         QString::number(count), QStringLiteral("--seed"), QString::number(seed)});
         if (!gen.waitForFinished(600000) || gen.exitCode() != 0) {
             c.out << "render: gen-mbox failed: " << gen.readAllStandardError() << Qt::endl;
             return 1;
@@ -159,7 +160,8 @@ int run(Bench::Context &c)
         const qsizetype size = v.bodies.first().text.size();
         candidates.append({std::move(v), QString(), size});
     }
-    std::sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) { return a.htmlSize > b.htmlSize; });
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate &a, const Candidate &b) { return a.htmlSize > b.htmlSize; });
     if (candidates.size() > top)
         candidates.resize(top);
     if (candidates.isEmpty()) {
@@ -218,18 +220,21 @@ int run(Bench::Context &c)
     const double fMed = percentile(floorMs, 0.5);
     const double fP95 = percentile(floorMs, 0.95);
     c.out << "render: " << candidates.size() << " largest HTML messages of " << raw.size() << " (HTML "
-          << Bench::megabytes(htmlBytes) << "), " << reps << " rounds, " << size.width() << "x" << size.height()
-          << " offscreen" << Qt::endl;
-    c.out << "render: viewer (sanitize + MessageViewer + grab): median " << ms(vMed) << ", p95 " << ms(vP95) << Qt::endl;
-    c.out << "render: floor (QTextBrowser setHtml of sanitised HTML + grab): median " << ms(fMed) << ", p95 " << ms(fP95)
+          << Bench::megabytes(htmlBytes) << "), " << reps << " rounds, " << size.width() << "x"
+          << size.height() << " offscreen" << Qt::endl;
+    c.out << "render: viewer (sanitize + MessageViewer + grab): median " << ms(vMed) << ", p95 " << ms(vP95)
           << Qt::endl;
-    c.out << "render: ratio viewer/floor: median " << QString::number(vMed / std::max(fMed, 1e-9), 'f', 2) << "x, p95 "
-          << QString::number(vP95 / std::max(fP95, 1e-9), 'f', 2) << "x; peak RSS "
+    c.out << "render: floor (QTextBrowser setHtml of sanitised HTML + grab): median " << ms(fMed) << ", p95 "
+          << ms(fP95) << Qt::endl;
+    c.out << "render: ratio viewer/floor: median " << QString::number(vMed / std::max(fMed, 1e-9), 'f', 2)
+          << "x, p95 " << QString::number(vP95 / std::max(fP95, 1e-9), 'f', 2) << "x; peak RSS "
           << Bench::megabytes(Bench::peakRssBytes()) << Qt::endl;
     return 0;
 }
 
 } // namespace
 
-TIDINGS_BENCHMARK("render", "the 100 largest HTML messages of a generated mbox: sanitizer + viewer to a painted view vs QTextBrowser",
-                  run);
+TIDINGS_BENCHMARK(
+    "render",
+    "the 100 largest HTML messages of a generated mbox: sanitizer + viewer to a painted view vs QTextBrowser",
+    run);

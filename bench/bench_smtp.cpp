@@ -24,12 +24,12 @@ using namespace Tidings;
 
 QByteArray message(int i, const QString &from, const QString &to)
 {
-    QByteArray m = "From: <" + from.toUtf8() + ">\r\nTo: <" + to.toUtf8() + ">\r\nSubject: bench message "
-        + QByteArray::number(i) + "\r\nMessage-ID: <bench-" + QByteArray::number(i)
-        + "@tidings.test>\r\nDate: Thu, 01 Jan 2026 10:00:00 +0000\r\n\r\n";
+    QByteArray m = "From: <" + from.toUtf8() + ">\r\nTo: <" + to.toUtf8() + ">\r\nSubject: bench message " +
+                   QByteArray::number(i) + "\r\nMessage-ID: <bench-" + QByteArray::number(i) +
+                   "@tidings.test>\r\nDate: Thu, 01 Jan 2026 10:00:00 +0000\r\n\r\n";
     for (int line = 0; line < 40; ++line)
-        m += "Line " + QByteArray::number(line) + " of message " + QByteArray::number(i)
-            + ": the quick brown fox jumps over the lazy dog.\r\n";
+        m += "Line " + QByteArray::number(line) + " of message " + QByteArray::number(i) +
+             ": the quick brown fox jumps over the lazy dog.\r\n";
     return m;
 }
 
@@ -62,8 +62,9 @@ std::optional<double> bareClient(const Bench::MailHarness &h, const QList<QByteA
         return std::nullopt;
     socket.write("EHLO localhost\r\n");
     reply();
-    socket.write("AUTH PLAIN " + QByteArray('\0' + from + '\0' + h.value(QStringLiteral("PASSWORD_1")).toUtf8()).toBase64()
-                 + "\r\n");
+    socket.write("AUTH PLAIN " +
+                 QByteArray('\0' + from + '\0' + h.value(QStringLiteral("PASSWORD_1")).toUtf8()).toBase64() +
+                 "\r\n");
     if (reply() != 235)
         return std::nullopt;
     for (const QByteArray &m : messages) {
@@ -168,5 +169,6 @@ int runSmtp(Bench::Context &c)
 
 } // namespace
 
-TIDINGS_BENCHMARK("smtp", "send N messages (default 1000) through the Outbox over SMTPS, beside a bare client",
+TIDINGS_BENCHMARK("smtp",
+                  "send N messages (default 1000) through the Outbox over SMTPS, beside a bare client",
                   runSmtp);

@@ -21,10 +21,9 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <random>
+#include <sys/resource.h>
 #include <vector>
 
 using namespace Tidings;
@@ -39,17 +38,20 @@ constexpr int kChunk = 500;
 constexpr int kRepeats = 20;
 
 const char *const kWords[] = {
-    "report",  "meeting", "invoice", "budget", "release", "draft",    "review",  "travel",  "photos",
-    "éléments", "réunion", "facture", "équipe", "projet",  "déjeuner", "отчёт",   "встреча", "счёт",
-    "привет",  "проект",  "письмо",  "план",   "weekly",  "summary",  "urgent",  "update",  "lunch",
+    "report",   "meeting", "invoice", "budget", "release", "draft",    "review", "travel",  "photos",
+    "éléments", "réunion", "facture", "équipe", "projet",  "déjeuner", "отчёт",  "встреча", "счёт",
+    "привет",   "проект",  "письмо",  "план",   "weekly",  "summary",  "urgent", "update",  "lunch",
 };
-const char *const kNames[] = {"Ivan", "Marie", "John", "Olga", "Pierre", "Anna", "Sergei", "Claire", "Tom", "Elena"};
+const char *const kNames[] = {"Ivan", "Marie",  "John",   "Olga", "Pierre",
+                              "Anna", "Sergei", "Claire", "Tom",  "Elena"};
 
 /// Deterministic synthetic headers: the same seed gives the same rows to store and floor.
 class Generator
 {
 public:
-    explicit Generator(quint32 seed) : m_rng(seed) {}
+    explicit Generator(quint32 seed)
+        : m_rng(seed)
+    {}
 
     MessageHeader next(quint32 uid, qint64 serial)
     {
@@ -80,7 +82,8 @@ public:
         if (m_rng() % 3 == 0)
             h.inReplyTo = QStringLiteral("<%1.x@bench.example.org>").arg(serial / 2);
         h.hasAttachments = m_rng() % 5 == 0;
-        h.preview = subject.mid(1).join(u' ') + QStringLiteral(" — a short excerpt of the first lines of the body text");
+        h.preview = subject.mid(1).join(u' ') +
+                    QStringLiteral(" — a short excerpt of the first lines of the body text");
         return h;
     }
 
@@ -137,8 +140,7 @@ double median(std::vector<double> v)
     return v.empty() ? 0 : (v[v.size() / 2] + v[(v.size() - 1) / 2]) / 2;
 }
 
-template<typename F>
-double timeMedianMs(F &&run)
+template <typename F> double timeMedianMs(F &&run)
 {
     std::vector<double> times;
     for (int i = 0; i < kRepeats; ++i) {
@@ -156,8 +158,8 @@ qint64 fileSize(const QString &path)
 }
 
 /// The floor: bare prepared INSERT into a table with the same columns and nothing else.
-bool runFloor(const QString &dir, const std::vector<std::pair<int, int>> &plan, double &seconds, double &cpuSeconds,
-              QTextStream &out)
+bool runFloor(const QString &dir, const std::vector<std::pair<int, int>> &plan, double &seconds,
+              double &cpuSeconds, QTextStream &out)
 {
     const QString name = QStringLiteral("bench-store-floor");
     bool ok = true;
@@ -169,13 +171,15 @@ bool runFloor(const QString &dir, const std::vector<std::pair<int, int>> &plan, 
             return false;
         }
         QSqlQuery setup(db);
-        for (const char *sql : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -32768",
-                                "CREATE TABLE m (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-                                "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-                                "message_id, in_reply_to, refs, has_attachments, preview, bodystructure)"})
+        for (const char *sql :
+             {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -32768",
+              "CREATE TABLE m (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+              "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
+              "message_id, in_reply_to, refs, has_attachments, preview, bodystructure)"})
             setup.exec(QString::fromLatin1(sql));
         QSqlQuery insert(db);
-        insert.prepare(QStringLiteral("INSERT INTO m VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        insert.prepare(QStringLiteral(
+            "INSERT INTO m VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         Generator gen(42);
         std::vector<quint32> nextUid(kFolders, 1);
         qint64 serial = 0;
@@ -247,16 +251,17 @@ int run(Bench::Context &c)
         else if (c.args[i].toInt() > 0)
             rows = c.args[i].toInt();
     }
-    QTemporaryDir temp(dirArg.isEmpty() ? QDir::tempPath() + QStringLiteral("/tidings-bench-store-XXXXXX")
-                                        : QDir(dirArg).filePath(QStringLiteral("tidings-bench-store-XXXXXX")));
+    QTemporaryDir temp(dirArg.isEmpty()
+                           ? QDir::tempPath() + QStringLiteral("/tidings-bench-store-XXXXXX")
+                           : QDir(dirArg).filePath(QStringLiteral("tidings-bench-store-XXXXXX")));
     if (!temp.isValid()) {
         c.out << "store: cannot create a temporary directory" << Qt::endl;
         return 1;
     }
     const std::vector<int> sizes = folderSizes(rows);
     const std::vector<std::pair<int, int>> plan = chunkPlan(sizes);
-    c.out << "store: " << rows << " headers, " << kFolders << " folders of " << kAccounts << " accounts, chunks of "
-          << kChunk << ", in " << temp.path() << Qt::endl;
+    c.out << "store: " << rows << " headers, " << kFolders << " folders of " << kAccounts
+          << " accounts, chunks of " << kChunk << ", in " << temp.path() << Qt::endl;
 
     double floorSeconds = 0;
     double floorCpuSeconds = 0;
@@ -314,7 +319,8 @@ int run(Bench::Context &c)
     const double storeSeconds = double(ns) / 1e9;
     const double storeRate = rows / storeSeconds;
     const double floorRate = rows / floorSeconds;
-    c.out << QStringLiteral("store: insert %1 rows/s (%2 s); floor (bare INSERT, no index) %3 rows/s (%4 s); ratio %5x")
+    c.out << QStringLiteral(
+                 "store: insert %1 rows/s (%2 s); floor (bare INSERT, no index) %3 rows/s (%4 s); ratio %5x")
                  .arg(qint64(storeRate))
                  .arg(storeSeconds, 0, 'f', 1)
                  .arg(qint64(floorRate))
@@ -383,19 +389,24 @@ int run(Bench::Context &c)
     const qint64 dbBytes = fileSize(QDir(temp.path()).filePath(QStringLiteral("tidings.db")));
     const qint64 floorBytes = fileSize(QDir(temp.path()).filePath(QStringLiteral("floor.db")));
 
-    c.out << QStringLiteral("store: first page (50) of the largest folder (%1 rows): %2 ms; page 201 by keyset: %3 ms")
+    c.out << QStringLiteral(
+                 "store: first page (50) of the largest folder (%1 rows): %2 ms; page 201 by keyset: %3 ms")
                  .arg(sizes[largest])
                  .arg(pageMs, 0, 'f', 3)
                  .arg(deepMs, 0, 'f', 3)
           << Qt::endl;
-    c.out << QStringLiteral("store: unified inbox first page (50): %1 ms").arg(unifiedMs, 0, 'f', 3) << Qt::endl;
-    c.out << QStringLiteral("store: unread counts for all %1 folders: %2 ms").arg(kFolders).arg(countsMs, 0, 'f', 3)
+    c.out << QStringLiteral("store: unified inbox first page (50): %1 ms").arg(unifiedMs, 0, 'f', 3)
+          << Qt::endl;
+    c.out << QStringLiteral("store: unread counts for all %1 folders: %2 ms")
+                 .arg(kFolders)
+                 .arg(countsMs, 0, 'f', 3)
           << Qt::endl;
     c.out << QStringLiteral("store: Message-ID lookup: %1 ms (hit), %2 ms (miss)")
                  .arg(messageIdHitMs, 0, 'f', 3)
                  .arg(messageIdMs, 0, 'f', 3)
           << Qt::endl;
-    c.out << QStringLiteral("store: FTS \"elements reunion\" (newest 50 of many, %1 hits): %2 ms; rare address: %3 ms")
+    c.out << QStringLiteral(
+                 "store: FTS \"elements reunion\" (newest 50 of many, %1 hits): %2 ms; rare address: %3 ms")
                  .arg(ftsHits)
                  .arg(ftsMs, 0, 'f', 3)
                  .arg(ftsRareMs, 0, 'f', 3)
@@ -412,6 +423,7 @@ int run(Bench::Context &c)
 
 } // namespace
 
-TIDINGS_BENCHMARK("store", "1M message headers into the SQLite cache vs a bare INSERT floor; list, unified, counts, "
-                           "Message-ID and FTS queries",
+TIDINGS_BENCHMARK("store",
+                  "1M message headers into the SQLite cache vs a bare INSERT floor; list, unified, counts, "
+                  "Message-ID and FTS queries",
                   run);

@@ -53,4 +53,5 @@ bool resetPeakRss();
 /// TIDINGS_BENCHMARK("imap-parse", "what it measures", [](Tidings::Bench::Context &c) { ...; return 0; });
 #define TIDINGS_BENCHMARK(NAME, DESCRIPTION, ...)                                                            \
     static const bool TIDINGS_BENCH_CONCAT(tidingsBenchRegistered_, __LINE__) =                              \
-        ::Tidings::Bench::registerBenchmark({QStringLiteral(NAME), QStringLiteral(DESCRIPTION), __VA_ARGS__})
+        ::Tidings::Bench::registerBenchmark(                                                                 \
+            {QStringLiteral(NAME), QStringLiteral(DESCRIPTION), __VA_ARGS__})

@@ -83,7 +83,10 @@ public:
 
     [[nodiscard]] QString value(const QString &key) const { return m_values.value(key); }
     [[nodiscard]] quint16 port(const QString &key) const { return quint16(value(key).toUInt()); }
-    [[nodiscard]] QList<QSslCertificate> ca() const { return QSslCertificate::fromPath(value(QStringLiteral("CA_FILE"))); }
+    [[nodiscard]] QList<QSslCertificate> ca() const
+    {
+        return QSslCertificate::fromPath(value(QStringLiteral("CA_FILE")));
+    }
     [[nodiscard]] QString dir() const { return value(QStringLiteral("DIR")); }
 
 private:
