@@ -51,6 +51,7 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
     m_port = port;
     m_security = security;
     m_failed = false;
+    m_tcpConnected = false;
     m_log = std::move(log);
     m_socket = new QSslSocket(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -66,6 +67,7 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
     connect(m_socket, &QSslSocket::encryptedBytesWritten, this, [this] { activity(); });
     connect(m_socket, &QSslSocket::connected, this, [this] {
         activity();
+        m_tcpConnected = true;
         if (m_security != Security::ImplicitTls)
             Q_EMIT ready();
     });
@@ -86,6 +88,15 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
         if (reportRefusedCertificate())
             return;
         const QString text = m_socket->errorString();
+        if (!m_tcpConnected) {
+            // connectToHostEncrypted() sets m_handshaking before the TCP connection exists, so a
+            // refused port, an unknown host or an unreachable network must be told apart here:
+            // no TLS byte was exchanged, and "check the certificate" would send the person the
+            // wrong way.
+            fail(Error::make(Error::Kind::Network,
+                             QStringLiteral("cannot connect to %1:%2: %3").arg(m_host).arg(m_port).arg(text)));
+            return;
+        }
         if (m_handshaking || code == QAbstractSocket::SslHandshakeFailedError
             || code == QAbstractSocket::SslInternalError || code == QAbstractSocket::SslInvalidUserDataError) {
             fail(Error::make(Error::Kind::Tls,
@@ -100,7 +111,7 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
             m_log->closed();
         if (m_failed || reportRefusedCertificate())
             return;
-        if (m_handshaking) {
+        if (m_handshaking && m_tcpConnected) {
             fail(Error::make(Error::Kind::Tls, QStringLiteral("%1:%2 closed the connection during the TLS handshake")
                                                    .arg(m_host)
                                                    .arg(m_port)));

@@ -92,6 +92,7 @@ private:
     bool m_waiting = false;
     bool m_failed = false;
     bool m_handshaking = false;
+    bool m_tcpConnected = false; // TCP is up: a later failure during the handshake is a TLS one
 };
 
 } // namespace Tidings

@@ -9,6 +9,7 @@
 #include <QBuffer>
 #include <QDir>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -246,6 +247,32 @@ private Q_SLOTS:
         ScriptedServer server(QStringLiteral("S: +OK plaintext POP3\n"));
         Session session(settingsFor(server, Security::ImplicitTls));
         QCOMPARE(openExpectingFailure(session).kind, Error::Kind::Tls);
+    }
+
+    void refusedConnection_isANetworkErrorNotTls_data()
+    {
+        QTest::addColumn<bool>("implicitTls");
+        QTest::newRow("implicit TLS") << true;
+        QTest::newRow("STARTTLS") << false;
+    }
+
+    void refusedConnection_isANetworkErrorNotTls()
+    {
+        QFETCH(bool, implicitTls);
+        // A port where nothing listens: bound, then released.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        Settings s;
+        s.host = QStringLiteral("127.0.0.1");
+        s.port = probe.serverPort();
+        s.security = implicitTls ? Security::ImplicitTls : Security::StartTls;
+        s.username = QStringLiteral("alice");
+        s.password = QStringLiteral("secret");
+        probe.close();
+        Session session(s);
+        const Error error = openExpectingFailure(session);
+        QCOMPARE(error.kind, Error::Kind::Network);
+        QVERIFY2(error.detail.contains(QStringLiteral("cannot connect")), qPrintable(error.toString()));
     }
 
     void untrustedCertificate_isRefusedBeforeAnyByte()

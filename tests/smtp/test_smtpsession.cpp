@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -211,6 +212,32 @@ private Q_SLOTS:
         QCOMPARE(error.serverText, QStringLiteral("5.3.2 No service for you"));
         VERIFY_SCRIPT(server);
         QCOMPARE(server.received(), QByteArray());
+    }
+
+    void refusedConnection_isANetworkErrorNotTls_data()
+    {
+        QTest::addColumn<bool>("implicitTls");
+        QTest::newRow("implicit TLS") << true;
+        QTest::newRow("STARTTLS") << false;
+    }
+
+    void refusedConnection_isANetworkErrorNotTls()
+    {
+        QFETCH(bool, implicitTls);
+        // A port where nothing listens: bound, then released.
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        Settings s;
+        s.host = QStringLiteral("127.0.0.1");
+        s.port = probe.serverPort();
+        s.security = implicitTls ? Security::ImplicitTls : Security::StartTls;
+        s.username = QStringLiteral("alice");
+        s.password = QStringLiteral("secret");
+        probe.close();
+        Session session(s);
+        const Error error = openExpectingFailure(session);
+        QCOMPARE(error.kind, Error::Kind::Network);
+        QVERIFY2(error.detail.contains(QStringLiteral("cannot connect")), qPrintable(error.toString()));
     }
 
     void untrustedCertificate_isRefused()
