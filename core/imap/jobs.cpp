@@ -183,9 +183,18 @@ void StatusJob::run()
     sendCommand(Command("STATUS").mailbox(m_mailbox).arg('(' + items.join(' ') + ')'));
 }
 
+bool StatusJob::isRequested(const MailboxName &name) const
+{
+    if (name.display == m_mailbox)
+        return true;
+    if (m_mailbox.compare(QLatin1String("INBOX"), Qt::CaseInsensitive) == 0)
+        return name.raw.compare("INBOX", Qt::CaseInsensitive) == 0;
+    return name.raw == (utf8Names(session()) ? m_mailbox.toUtf8() : encodeModifiedUtf7(m_mailbox));
+}
+
 bool StatusJob::handleUntagged(const Response &response)
 {
-    if (const auto *st = std::get_if<MailboxStatus>(&response)) {
+    if (const auto *st = std::get_if<MailboxStatus>(&response); st && isRequested(st->mailbox)) {
         m_status = *st;
         return true;
     }
@@ -206,8 +215,8 @@ void SelectJob::run()
     Command command(m_readOnly ? "EXAMINE" : "SELECT");
     command.mailbox(m_mailbox);
     if (m_qresync) {
-        QByteArray p = "(QRESYNC (" + QByteArray::number(m_qresync->uidValidity) + ' '
-            + QByteArray::number(qulonglong(m_qresync->highestModSeq));
+        QByteArray p = "(QRESYNC (" + QByteArray::number(m_qresync->uidValidity) + ' ' +
+                       QByteArray::number(qulonglong(m_qresync->highestModSeq));
         if (!m_qresync->knownUids.isEmpty())
             p += ' ' + m_qresync->knownUids.toByteArray();
         p += "))";
@@ -217,8 +226,8 @@ void SelectJob::run()
     }
     // The wire form of the name identifies the mailbox in the session's state.
     const QByteArray wireName = m_mailbox.compare(u"INBOX", Qt::CaseInsensitive) == 0
-        ? QByteArray("INBOX")
-        : (utf8Names(s) ? m_mailbox.toUtf8() : encodeModifiedUtf7(m_mailbox));
+                                    ? QByteArray("INBOX")
+                                    : (utf8Names(s) ? m_mailbox.toUtf8() : encodeModifiedUtf7(m_mailbox));
     s->beginSelect(wireName, m_readOnly);
     sendCommand(command);
 }
@@ -246,6 +255,135 @@ void SelectJob::handleTagged(const StatusResponse &response)
 QString SelectJob::describe() const
 {
     return (m_readOnly ? QStringLiteral("EXAMINE ") : QStringLiteral("SELECT ")) + m_mailbox;
+}
+
+// ---- NOTIFY ------------------------------------------------------------------------------
+
+QByteArray NotifyJob::eventName(Event event)
+{
+    switch (event) {
+    case Event::MessageNew: return "MessageNew";
+    case Event::MessageExpunge: return "MessageExpunge";
+    case Event::FlagChange: return "FlagChange";
+    case Event::AnnotationChange: return "AnnotationChange";
+    case Event::MailboxName: return "MailboxName";
+    case Event::SubscriptionChange: return "SubscriptionChange";
+    }
+    return {};
+}
+
+QByteArray NotifyJob::filterName(Filter filter)
+{
+    switch (filter) {
+    case Filter::Selected: return "selected";
+    case Filter::SelectedDelayed: return "selected-delayed";
+    case Filter::Inboxes: return "inboxes";
+    case Filter::Personal: return "personal";
+    case Filter::Subscribed: return "subscribed";
+    case Filter::Subtree: return "subtree";
+    case Filter::Mailboxes: return "mailboxes";
+    }
+    return {};
+}
+
+QString NotifyJob::validate() const
+{
+    bool selectedSeen = false;
+    for (const EventGroup &g : m_groups) {
+        const bool selected = g.filter == Filter::Selected || g.filter == Filter::SelectedDelayed;
+        if (selected) {
+            // RFC 5465 §6: selected and selected-delayed are one mailbox set; name it once.
+            if (selectedSeen)
+                return QStringLiteral("the selected mailbox appears in two event groups");
+            selectedSeen = true;
+        }
+        const bool named = g.filter == Filter::Subtree || g.filter == Filter::Mailboxes;
+        if (named && g.mailboxes.isEmpty())
+            return QStringLiteral("%1 needs at least one mailbox")
+                .arg(QString::fromLatin1(filterName(g.filter)));
+        if (!named && !g.mailboxes.isEmpty())
+            return QStringLiteral("%1 takes no mailbox names").arg(QString::fromLatin1(filterName(g.filter)));
+        const bool hasNew = g.events.contains(Event::MessageNew);
+        const bool hasExpunge = g.events.contains(Event::MessageExpunge);
+        // RFC 5465 §5: MessageNew and MessageExpunge only together; FlagChange and
+        // AnnotationChange only with both (a client could not place the changed message).
+        if (hasNew != hasExpunge)
+            return QStringLiteral("MessageNew and MessageExpunge must be requested together");
+        if ((g.events.contains(Event::FlagChange) || g.events.contains(Event::AnnotationChange)) && !hasNew)
+            return QStringLiteral("FlagChange and AnnotationChange need MessageNew and MessageExpunge");
+        if (!g.newMessageItems.isEmpty() && (!selected || !hasNew))
+            return QStringLiteral("FETCH items are sent only with MessageNew for the selected mailbox");
+    }
+    return {};
+}
+
+void NotifyJob::run()
+{
+    if (!session()->capabilities().has("NOTIFY")) {
+        finish(Error::make(Error::Kind::Config, QStringLiteral("the server does not support NOTIFY")));
+        return;
+    }
+    if (const QString problem = validate(); !problem.isEmpty()) {
+        finish(Error::make(Error::Kind::Config, QStringLiteral("NOTIFY not sent: ") + problem));
+        return;
+    }
+    Command command("NOTIFY");
+    if (m_groups.isEmpty()) {
+        sendCommand(command.keyword("NONE"));
+        return;
+    }
+    command.keyword("SET");
+    if (m_statusIndicator)
+        command.keyword("STATUS");
+    for (const EventGroup &g : std::as_const(m_groups)) {
+        command.beginList().keyword(filterName(g.filter));
+        if (!g.mailboxes.isEmpty()) {
+            command.beginList();
+            for (const MailboxName &m : g.mailboxes)
+                command.mailbox(m);
+            command.endList();
+        }
+        if (g.events.isEmpty()) {
+            command.keyword("NONE");
+        } else {
+            command.beginList();
+            for (Event e : g.events) {
+                command.keyword(eventName(e));
+                if (e == Event::MessageNew && !g.newMessageItems.isEmpty()) {
+                    command.beginList();
+                    for (const QByteArray &item : g.newMessageItems)
+                        command.keyword(item);
+                    command.endList();
+                }
+            }
+            command.endList();
+        }
+        command.endList();
+    }
+    sendCommand(command);
+}
+
+void NotifyJob::handleTagged(const StatusResponse &response)
+{
+    if (response.status != Status::Ok && response.code.atom == "BADEVENT") {
+        // [BADEVENT (MessageNew MessageExpunge ...)]: a short list of atoms; keep it bounded.
+        const QByteArray text = response.code.text.trimmed();
+        const QByteArray inner =
+            text.startsWith('(') && text.endsWith(')') ? text.mid(1, text.size() - 2) : text;
+        for (const QByteArray &event : inner.simplified().split(' ')) {
+            if (m_supportedEvents.size() >= 32)
+                break;
+            if (!event.isEmpty() && event.size() <= 64)
+                m_supportedEvents << event;
+        }
+    }
+    SimpleJob::handleTagged(response);
+}
+
+void NotifyJob::succeeded(const StatusResponse &response)
+{
+    session()->setNotifying(!m_groups.isEmpty());
+    SimpleJob::succeeded(response);
 }
 
 } // namespace Tidings::Imap

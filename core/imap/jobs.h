@@ -3,7 +3,7 @@
 #pragma once
 
 // The small command jobs: capability, noop, enable, ID, logout, the mailbox management
-// commands, LIST, STATUS and SELECT/EXAMINE. Message jobs are in messagejobs.h and fetchjob.h,
+// commands, LIST, STATUS, SELECT/EXAMINE and NOTIFY. Message jobs are in messagejobs.h and fetchjob.h,
 // authentication in loginjob.h, IDLE in idlejob.h.
 
 #include "core/imap/capabilities.h"
@@ -71,7 +71,10 @@ class IdJob final : public SimpleJob
     Q_OBJECT
 public:
     using SimpleJob::SimpleJob;
-    [[nodiscard]] const QList<std::pair<QByteArray, std::optional<QByteArray>>> &serverId() const { return m_server; }
+    [[nodiscard]] const QList<std::pair<QByteArray, std::optional<QByteArray>>> &serverId() const
+    {
+        return m_server;
+    }
     [[nodiscard]] Concurrency concurrency() const override { return Concurrency::Independent; }
 
 protected:
@@ -202,7 +205,9 @@ private:
 };
 
 /// STATUS (RFC 9051 §6.3.11). Default items: MESSAGES UIDNEXT UIDVALIDITY UNSEEN, plus
-/// HIGHESTMODSEQ when the server has CONDSTORE.
+/// HIGHESTMODSEQ when the server has CONDSTORE. Only the STATUS of the requested mailbox is
+/// claimed: under NOTIFY (RFC 5465) the server may report other mailboxes at any time, and those
+/// go on to Session::unsolicitedStatus.
 class StatusJob final : public SimpleJob
 {
     Q_OBJECT
@@ -219,6 +224,8 @@ protected:
     [[nodiscard]] QString describe() const override { return QStringLiteral("STATUS"); }
 
 private:
+    [[nodiscard]] bool isRequested(const MailboxName &name) const;
+
     QString m_mailbox;
     QList<QByteArray> m_items;
     MailboxStatus m_status;
@@ -264,6 +271,71 @@ private:
     SelectedMailbox m_result;
     QList<Fetch> m_changes;
     UidSet m_vanished;
+};
+
+/// NOTIFY (RFC 5465 §3): asks the server to report changes to mailboxes without being asked,
+/// or, with no event groups, NOTIFY NONE (§3: stop).
+///
+/// Each event group names a set of mailboxes and the events wanted for it. For the selected
+/// mailbox the server reports through the usual EXISTS, EXPUNGE and FETCH responses; for other
+/// mailboxes through STATUS (MessageNew, MessageExpunge, FlagChange, §5.1-5.3) and LIST
+/// (MailboxName, SubscriptionChange, §5.4-5.5). They arrive at any time, also during IDLE, and
+/// reach the client through Session::unsolicitedStatus and Session::unsolicitedList — including
+/// the STATUS of every watched mailbox that the STATUS indicator asks for at once (§3).
+///
+/// The job checks the rules of §5 before sending anything (MessageNew and MessageExpunge go
+/// together, FlagChange and AnnotationChange need both, FETCH attributes only with MessageNew
+/// for the selected mailbox, subtree/mailboxes name at least one mailbox) and finishes with a
+/// Config error instead. A refusal carrying [BADEVENT (...)] lists the events the server
+/// supports in supportedEvents(). Mailbox names are sent exactly as the server spelled them.
+class NotifyJob final : public SimpleJob
+{
+    Q_OBJECT
+public:
+    enum class Event {
+        MessageNew,
+        MessageExpunge,
+        FlagChange,
+        AnnotationChange,
+        MailboxName,
+        SubscriptionChange
+    };
+    /// filter-mailboxes (RFC 5465 §6).
+    enum class Filter { Selected, SelectedDelayed, Inboxes, Personal, Subscribed, Subtree, Mailboxes };
+    struct EventGroup {
+        Filter filter = Filter::Personal;
+        QList<MailboxName> mailboxes; ///< Subtree and Mailboxes only: names as the server sent them
+        QList<Event> events;          ///< empty: NONE (no events for these mailboxes)
+        /// Selected and SelectedDelayed only: FETCH items sent with each new message (e.g. "UID").
+        QList<QByteArray> newMessageItems;
+    };
+
+    using SimpleJob::SimpleJob;
+    /// The event groups of NOTIFY SET; none sends NOTIFY NONE.
+    void setEventGroups(const QList<EventGroup> &groups) { m_groups = groups; }
+    /// NOTIFY SET STATUS: the server first sends the STATUS of every watched mailbox that is
+    /// not selected (RFC 5465 §3), so a client learns what changed while it was not listening.
+    void setStatusIndicator(bool on) { m_statusIndicator = on; }
+    /// From a [BADEVENT (...)] refusal (RFC 5465 §5.9): the events the server supports.
+    [[nodiscard]] const QList<QByteArray> &supportedEvents() const { return m_supportedEvents; }
+
+    /// The event's name on the wire ("MessageNew").
+    [[nodiscard]] static QByteArray eventName(Event event);
+    /// The filter's name on the wire ("selected-delayed").
+    [[nodiscard]] static QByteArray filterName(Filter filter);
+
+protected:
+    void run() override;
+    void handleTagged(const StatusResponse &response) override;
+    void succeeded(const StatusResponse &response) override;
+    [[nodiscard]] QString describe() const override { return QStringLiteral("NOTIFY"); }
+
+private:
+    [[nodiscard]] QString validate() const;
+
+    QList<EventGroup> m_groups;
+    bool m_statusIndicator = false;
+    QList<QByteArray> m_supportedEvents;
 };
 
 } // namespace Tidings::Imap

@@ -26,9 +26,9 @@ QString seconds(std::chrono::milliseconds ms)
 struct Session::Pending {
     QByteArray tag;
     QByteArray name;
-    QPointer<Job> job;                                 ///< null for the session's own commands
-    std::function<void(const StatusResponse &)> done;  ///< the session's own commands
-    QList<QByteArray> chunks;                          ///< what is left to send after a `+`
+    QPointer<Job> job;                                ///< null for the session's own commands
+    std::function<void(const StatusResponse &)> done; ///< the session's own commands
+    QList<QByteArray> chunks;                         ///< what is left to send after a `+`
     bool secret = false;
 };
 
@@ -56,7 +56,8 @@ Session::~Session()
     for (const QPointer<Job> &job : jobs) {
         if (job) {
             job->m_session = nullptr;
-            job->aborted(Error::make(Error::Kind::Cancelled, QStringLiteral("the IMAP session was destroyed")));
+            job->aborted(
+                Error::make(Error::Kind::Cancelled, QStringLiteral("the IMAP session was destroyed")));
         }
     }
     if (m_socket) {
@@ -130,6 +131,7 @@ void Session::open()
     m_byeText.clear();
     m_ready = m_preAuth = m_tlsActive = m_startTlsSent = m_startTlsAccepted = false;
     m_failed = m_closingNormally = false;
+    m_notifying = false;
     m_tagCounter = 0;
     m_pending.clear();
     m_literalWait = nullptr;
@@ -248,8 +250,9 @@ void Session::feedBytes(QByteArrayView bytes)
         const qsizetype n = lf < 0 ? bytes.size() : lf + 1;
         if (!m_parser->feed(bytes.first(n)) && !m_failed) {
             const ParseError &e = *m_parser->error();
-            fail(Error::make(Error::Kind::Protocol,
-                             QStringLiteral("unreadable server response at byte %1: %2").arg(e.offset).arg(e.reason)));
+            fail(Error::make(
+                Error::Kind::Protocol,
+                QStringLiteral("unreadable server response at byte %1: %2").arg(e.offset).arg(e.reason)));
             return;
         }
         bytes = bytes.sliced(n);
@@ -370,6 +373,7 @@ void Session::finishDisconnect(const Error &error)
     m_literalWait = nullptr;
     m_idleJob = nullptr;
     m_mailbox = {};
+    m_notifying = false;
     setState(State::Disconnected);
     if (error)
         Q_EMIT errorOccurred(error);
@@ -394,13 +398,15 @@ void Session::onConnectTimeout()
 void Session::onResponseTimeout()
 {
     if (m_doneSent || m_keepAliveInFlight) {
-        fail(Error::make(Error::Kind::Timeout,
-                         QStringLiteral("the server did not answer a keep-alive within %1 s; the connection is dead")
-                             .arg(seconds(m_settings.timeouts.keepAliveResponse))));
+        fail(Error::make(
+            Error::Kind::Timeout,
+            QStringLiteral("the server did not answer a keep-alive within %1 s; the connection is dead")
+                .arg(seconds(m_settings.timeouts.keepAliveResponse))));
         return;
     }
-    fail(Error::make(Error::Kind::Timeout, QStringLiteral("the server did not answer within %1 s")
-                                               .arg(seconds(m_settings.timeouts.command))));
+    fail(Error::make(
+        Error::Kind::Timeout,
+        QStringLiteral("the server did not answer within %1 s").arg(seconds(m_settings.timeouts.command))));
 }
 
 void Session::onKeepAlive()
@@ -436,8 +442,8 @@ void Session::updateTimers()
     } else {
         m_responseTimer->stop();
     }
-    const bool quiet = m_ready && m_pending.empty() && pendingJobs() == 0
-        && (m_state == State::Authenticated || m_state == State::Selected);
+    const bool quiet = m_ready && m_pending.empty() && pendingJobs() == 0 &&
+                       (m_state == State::Authenticated || m_state == State::Selected);
     if (quiet && m_settings.timeouts.keepAlive > std::chrono::milliseconds::zero()) {
         if (!m_keepAliveTimer->isActive())
             m_keepAliveTimer->start(m_settings.timeouts.keepAlive);
@@ -454,7 +460,8 @@ void Session::onResponse(Response &&response)
         return;
     if (const auto *greeting = std::get_if<Greeting>(&response)) {
         handleGreeting(*greeting);
-    } else if (const auto *status = std::get_if<StatusResponse>(&response); status && !status->tag.isEmpty()) {
+    } else if (const auto *status = std::get_if<StatusResponse>(&response);
+               status && !status->tag.isEmpty()) {
         handleTagged(*status);
     } else if (const auto *continuation = std::get_if<ContinuationRequest>(&response)) {
         handleContinuation(*continuation);
@@ -531,8 +538,9 @@ void Session::startTlsNegotiation()
     m_startTlsSent = true;
     sendInternal(Command("STARTTLS"), [this](const StatusResponse &r) {
         if (r.status != Status::Ok) {
-            fail(Error::make(Error::Kind::Tls, QStringLiteral("the server refused STARTTLS; refusing to continue "
-                                                              "without encryption"),
+            fail(Error::make(Error::Kind::Tls,
+                             QStringLiteral("the server refused STARTTLS; refusing to continue "
+                                            "without encryption"),
                              r.text, r.code.atom));
             return;
         }
@@ -544,7 +552,8 @@ void Session::requestCapabilities(std::function<void()> then)
 {
     sendInternal(Command("CAPABILITY"), [this, then = std::move(then)](const StatusResponse &r) {
         if (r.status != Status::Ok) {
-            fail(Error::make(Error::Kind::Protocol, QStringLiteral("CAPABILITY failed"), r.text, r.code.atom));
+            fail(
+                Error::make(Error::Kind::Protocol, QStringLiteral("CAPABILITY failed"), r.text, r.code.atom));
             return;
         }
         if (m_capabilities.isEmpty()) {
@@ -589,9 +598,8 @@ void Session::handleTagged(const StatusResponse &response)
     auto it = std::find_if(m_pending.begin(), m_pending.end(),
                            [&](const std::unique_ptr<Pending> &p) { return p->tag == response.tag; });
     if (it == m_pending.end()) {
-        fail(Error::make(Error::Kind::Protocol,
-                         QStringLiteral("completion for a command never sent (tag %1)")
-                             .arg(QString::fromLatin1(response.tag.left(32)))));
+        fail(Error::make(Error::Kind::Protocol, QStringLiteral("completion for a command never sent (tag %1)")
+                                                    .arg(QString::fromLatin1(response.tag.left(32)))));
         return;
     }
     std::unique_ptr<Pending> pending = std::move(*it);
@@ -603,7 +611,8 @@ void Session::handleTagged(const StatusResponse &response)
     if (response.code.kind == ResponseCode::Kind::Alert)
         Q_EMIT alertReceived(response.text);
     if (m_state == State::Selected || m_state == State::Idling) {
-        if (response.code.kind == ResponseCode::Kind::HighestModSeq && response.code.number > m_mailbox.highestModSeq) {
+        if (response.code.kind == ResponseCode::Kind::HighestModSeq &&
+            response.code.number > m_mailbox.highestModSeq) {
             m_mailbox.highestModSeq = response.code.number;
             Q_EMIT mailboxChanged();
         }
@@ -650,25 +659,44 @@ void Session::applyResponseCode(const ResponseCode &code)
             setCapabilities(Capabilities(code.list));
         return;
     case ResponseCode::Kind::UidValidity:
-        if (mailboxContext) { m_mailbox.uidValidity = std::uint32_t(code.number); changed = true; }
+        if (mailboxContext) {
+            m_mailbox.uidValidity = std::uint32_t(code.number);
+            changed = true;
+        }
         break;
     case ResponseCode::Kind::UidNext:
-        if (mailboxContext) { m_mailbox.uidNext = std::uint32_t(code.number); changed = true; }
+        if (mailboxContext) {
+            m_mailbox.uidNext = std::uint32_t(code.number);
+            changed = true;
+        }
         break;
     case ResponseCode::Kind::Unseen:
-        if (mailboxContext) { m_mailbox.unseen = std::uint32_t(code.number); changed = true; }
+        if (mailboxContext) {
+            m_mailbox.unseen = std::uint32_t(code.number);
+            changed = true;
+        }
         break;
     case ResponseCode::Kind::HighestModSeq:
-        if (mailboxContext) { m_mailbox.highestModSeq = code.number; m_mailbox.noModSeq = false; changed = true; }
+        if (mailboxContext) {
+            m_mailbox.highestModSeq = code.number;
+            m_mailbox.noModSeq = false;
+            changed = true;
+        }
         break;
     case ResponseCode::Kind::NoModSeq:
-        if (mailboxContext) { m_mailbox.noModSeq = true; m_mailbox.highestModSeq = 0; changed = true; }
+        if (mailboxContext) {
+            m_mailbox.noModSeq = true;
+            m_mailbox.highestModSeq = 0;
+            changed = true;
+        }
         break;
     case ResponseCode::Kind::PermanentFlags:
-        if (mailboxContext) { m_mailbox.permanentFlags = code.list; changed = true; }
+        if (mailboxContext) {
+            m_mailbox.permanentFlags = code.list;
+            changed = true;
+        }
         break;
-    default:
-        break;
+    default: break;
     }
     if (changed && !m_selecting)
         Q_EMIT mailboxChanged();
@@ -677,20 +705,27 @@ void Session::applyResponseCode(const ResponseCode &code)
 void Session::handleUntagged(const Response &response)
 {
     const bool beforeTls = m_settings.security == Security::StartTls && !m_tlsActive;
-    const bool authenticated = m_state == State::Authenticated || m_state == State::Selected
-        || m_state == State::Idling || m_state == State::LoggingOut;
+    const bool authenticated = m_state == State::Authenticated || m_state == State::Selected ||
+                               m_state == State::Idling || m_state == State::LoggingOut;
     const bool mailboxContext = m_selecting || m_state == State::Selected || m_state == State::Idling;
 
     if (const auto *s = std::get_if<StatusResponse>(&response)) {
         if (s->status == Status::Bye) {
             m_byeText = s->text;
             if (m_state != State::LoggingOut) {
-                fail(Error::make(Error::Kind::Network, QStringLiteral("the server ended the connection"), s->text,
-                                 s->code.atom));
+                fail(Error::make(Error::Kind::Network, QStringLiteral("the server ended the connection"),
+                                 s->text, s->code.atom));
                 return;
             }
         } else if (s->code.kind == ResponseCode::Kind::Alert && !beforeTls) {
             Q_EMIT alertReceived(s->text);
+        } else if (!beforeTls && authenticated && s->status == Status::Ok &&
+                   s->code.atom == "NOTIFICATIONOVERFLOW") {
+            // RFC 5465 §5.8: as if NOTIFY NONE had been sent; events since then are lost.
+            m_notifying = false;
+            Q_EMIT notificationOverflow(s->text);
+            if (m_failed)
+                return;
         } else if (!beforeTls && s->status == Status::Ok) {
             applyResponseCode(s->code);
         }
@@ -749,8 +784,14 @@ void Session::handleUntagged(const Response &response)
         if (job && job->isRunning() && job->handleUntagged(response))
             return;
     }
-    if (const auto *fetch = std::get_if<Fetch>(&response); fetch && mailboxContext && !m_selecting)
-        Q_EMIT messageChanged(*fetch);
+    if (const auto *fetch = std::get_if<Fetch>(&response)) {
+        if (mailboxContext && !m_selecting)
+            Q_EMIT messageChanged(*fetch);
+    } else if (const auto *status = std::get_if<MailboxStatus>(&response)) {
+        Q_EMIT unsolicitedStatus(*status);
+    } else if (const auto *list = std::get_if<ListEntry>(&response)) {
+        Q_EMIT unsolicitedList(*list);
+    }
 }
 
 void Session::addEnabled(const QList<QByteArray> &extensions)
@@ -770,12 +811,15 @@ void Session::enqueue(Job *job)
 {
     if (m_state == State::Disconnected) {
         QPointer<Job> guard(job);
-        const Error error = m_lastError ? m_lastError
-                                        : Error::make(Error::Kind::Network, QStringLiteral("not connected"));
-        QMetaObject::invokeMethod(this, [guard, error] {
-            if (guard && !guard->isFinished())
-                guard->finish(error);
-        }, Qt::QueuedConnection);
+        const Error error =
+            m_lastError ? m_lastError : Error::make(Error::Kind::Network, QStringLiteral("not connected"));
+        QMetaObject::invokeMethod(
+            this,
+            [guard, error] {
+                if (guard && !guard->isFinished())
+                    guard->finish(error);
+            },
+            Qt::QueuedConnection);
         return;
     }
     m_queue.append(job);
@@ -855,7 +899,8 @@ bool Session::canStartNow(Job *job) const
         const auto b = job->concurrency();
         if (b == Job::Concurrency::Exclusive)
             return false;
-        const bool compatible = a == Job::Concurrency::Independent || b == Job::Concurrency::Independent || a == b;
+        const bool compatible =
+            a == Job::Concurrency::Independent || b == Job::Concurrency::Independent || a == b;
         if (!compatible)
             return false;
     }

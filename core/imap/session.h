@@ -28,15 +28,15 @@ class ProtocolLogger;
 
 /// What the session knows about the selected mailbox (RFC 9051 §6.3.2, RFC 7162 §3.1.2).
 struct SelectedMailbox {
-    QByteArray name;            ///< as sent in SELECT/EXAMINE
-    bool readOnly = false;      ///< EXAMINE, or [READ-ONLY] from the server
+    QByteArray name;       ///< as sent in SELECT/EXAMINE
+    bool readOnly = false; ///< EXAMINE, or [READ-ONLY] from the server
     std::uint32_t exists = 0;
     std::uint32_t recent = 0;
     std::uint32_t uidValidity = 0;
     std::uint32_t uidNext = 0;
-    std::uint32_t unseen = 0;   ///< [UNSEEN n]: first unseen sequence number (IMAP4rev1)
+    std::uint32_t unseen = 0; ///< [UNSEEN n]: first unseen sequence number (IMAP4rev1)
     std::uint64_t highestModSeq = 0;
-    bool noModSeq = false;      ///< [NOMODSEQ]: the mailbox does not keep mod-sequences
+    bool noModSeq = false; ///< [NOMODSEQ]: the mailbox does not keep mod-sequences
     QList<QByteArray> flags;
     QList<QByteArray> permanentFlags;
     friend bool operator==(const SelectedMailbox &, const SelectedMailbox &) = default;
@@ -71,8 +71,11 @@ struct SelectedMailbox {
 /// SessionTimeouts::idleRenewal (never above 29 minutes).
 ///
 /// Untagged data goes first to the session's own state (capabilities, selected mailbox) and its
-/// signals (exists, expunged, vanished, messageChanged for FETCH no job claimed), then to the
-/// running jobs. Mailbox data is ignored before authentication.
+/// signals (exists, expunged, vanished), then to the running jobs. What no running job claims is
+/// surfaced as unsolicited data: messageChanged for a FETCH, unsolicitedStatus for a STATUS and
+/// unsolicitedList for a LIST (what NOTIFY reports about other mailboxes, RFC 5465 §5).
+/// `* OK [NOTIFICATIONOVERFLOW]` ends NOTIFY (isNotifying() turns false) and is reported through
+/// notificationOverflow. Mailbox data is ignored before authentication.
 ///
 /// Lifetime: a Session may be destroyed with jobs pending (they finish with Kind::Cancelled), but
 /// not from inside one of its own signals or a job's finished(): use deleteLater() there.
@@ -84,10 +87,19 @@ class Session final : public QObject
 {
     Q_OBJECT
 public:
-    enum class State { Disconnected, Greeting, NotAuthenticated, Authenticated, Selected, Idling, LoggingOut };
+    enum class State {
+        Disconnected,
+        Greeting,
+        NotAuthenticated,
+        Authenticated,
+        Selected,
+        Idling,
+        LoggingOut
+    };
     Q_ENUM(State)
 
-    explicit Session(SessionSettings settings, Clock &clock = SystemClock::instance(), QObject *parent = nullptr);
+    explicit Session(SessionSettings settings, Clock &clock = SystemClock::instance(),
+                     QObject *parent = nullptr);
     ~Session() override;
     Q_DISABLE_COPY_MOVE(Session)
 
@@ -116,6 +128,9 @@ public:
     [[nodiscard]] const QString &byeText() const { return m_byeText; }
     /// Jobs waiting to run plus jobs running.
     [[nodiscard]] int pendingJobs() const;
+    /// A NotifyJob with event groups succeeded on this connection and neither NOTIFY NONE nor
+    /// NOTIFICATIONOVERFLOW (RFC 5465 §5.8) ended it since.
+    [[nodiscard]] bool isNotifying() const { return m_notifying; }
     /// The logger of this connection, or nullptr when logging is off.
     [[nodiscard]] ProtocolLogger *protocolLogger() const { return m_logger.get(); }
 
@@ -139,6 +154,16 @@ Q_SIGNALS:
     void messageChanged(const Tidings::Imap::Fetch &fetch);
     /// The IdleJob's IDLE was accepted (`+ idling`).
     void idleStarted();
+    /// A STATUS no running job claimed: with NOTIFY (RFC 5465 §5.1-5.3), the new counters of a
+    /// mailbox other than the selected one; also the burst after NOTIFY SET STATUS (§3).
+    void unsolicitedStatus(const Tidings::Imap::MailboxStatus &status);
+    /// A LIST no running job claimed: with NOTIFY, a mailbox was created, deleted or renamed
+    /// (MailboxName, RFC 5465 §5.4; OLDNAME in ListEntry::oldName) or its subscription changed
+    /// (SubscriptionChange, §5.5).
+    void unsolicitedList(const Tidings::Imap::ListEntry &entry);
+    /// `* OK [NOTIFICATIONOVERFLOW]` (RFC 5465 §5.8): the server dropped events and stopped
+    /// notifying; the client must find out what changed by itself.
+    void notificationOverflow(const QString &text);
 
 private:
     friend class Job;
@@ -148,6 +173,7 @@ private:
     friend class LogoutJob;
     friend class EnableJob;
     friend class FetchJob;
+    friend class NotifyJob;
 
     struct Pending; // a command on the wire
 
@@ -169,6 +195,7 @@ private:
     void beginLogout();
     void addEnabled(const QList<QByteArray> &extensions);
     void setBodySink(BodySink *sink);
+    void setNotifying(bool notifying) { m_notifying = notifying; }
     [[nodiscard]] bool hasQueuedJobs() const { return !m_queue.isEmpty(); }
 
     // connection
@@ -223,12 +250,13 @@ private:
     QString m_byeText;
     bool m_ready = false;
     bool m_preAuth = false;
-    bool m_tlsActive = false;      ///< the byte stream is protected by TLS
+    bool m_tlsActive = false; ///< the byte stream is protected by TLS
     bool m_startTlsSent = false;
     bool m_startTlsAccepted = false; ///< STARTTLS OK seen: any further plaintext byte is an attack
-    bool m_failed = false;         ///< fail() ran for this connection; ignore further input
+    bool m_failed = false;           ///< fail() ran for this connection; ignore further input
     bool m_closingNormally = false;
     bool m_pumpScheduled = false;
+    bool m_notifying = false;
     quint32 m_tagCounter = 0;
 
     QList<QPointer<Job>> m_queue;

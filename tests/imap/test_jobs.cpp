@@ -31,10 +31,10 @@ QString greeting(const QString &caps)
 /// @p afterLogin.
 QString loggedIn(const QString &afterLogin)
 {
-    return greeting(QStringLiteral("AUTH=PLAIN SASL-IR"))
-        + QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-                         "S: A001 OK [CAPABILITY IMAP4rev1 %1] welcome\n")
-              .arg(afterLogin);
+    return greeting(QStringLiteral("AUTH=PLAIN SASL-IR")) +
+           QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+                          "S: A001 OK [CAPABILITY IMAP4rev1 %1] welcome\n")
+               .arg(afterLogin);
 }
 
 const QString FullCaps = QStringLiteral("IDLE MOVE UIDPLUS ESEARCH CONDSTORE QRESYNC ENABLE ID LIST-STATUS "
@@ -53,8 +53,7 @@ struct Fixture {
     explicit Fixture(const QString &script, QBuffer *log = nullptr)
         : server(script, ScriptedServer::Transport::ImplicitTls)
         , session(scriptedSettings(server.port(), Security::ImplicitTls, log), clock)
-    {
-    }
+    {}
     bool open() { return openAndWait(session); }
     bool login()
     {
@@ -99,14 +98,13 @@ private Q_SLOTS:
 
     void login_plainWithoutSaslIr_answersContinuation()
     {
-        Fixture f(greeting(QStringLiteral("AUTH=PLAIN"))
-                  + QStringLiteral("C: A001 AUTHENTICATE PLAIN\n"
-                                   "S: + \n"
-                                   "C: AGFsaWNlAHMzY3JldC1QYTU1\n"
-                                   "S: A001 OK done\n"
-                                   "C: A002 CAPABILITY\n"
-                                   "S: * CAPABILITY IMAP4rev1 IDLE\n"
-                                   "S: A002 OK\n"));
+        Fixture f(greeting(QStringLiteral("AUTH=PLAIN")) + QStringLiteral("C: A001 AUTHENTICATE PLAIN\n"
+                                                                          "S: + \n"
+                                                                          "C: AGFsaWNlAHMzY3JldC1QYTU1\n"
+                                                                          "S: A001 OK done\n"
+                                                                          "C: A002 CAPABILITY\n"
+                                                                          "S: * CAPABILITY IMAP4rev1 IDLE\n"
+                                                                          "S: A002 OK\n"));
         QVERIFY(f.open());
         LoginJob login(&f.session);
         QVERIFY(runJob(login));
@@ -117,10 +115,9 @@ private Q_SLOTS:
 
     void login_passwordNeedingQuotes_isQuoted()
     {
-        ScriptedServer server(greeting(QString())
-                                  + QStringLiteral("C: A001 LOGIN alice \"pa ss\\\"word\"\n"
-                                                   "S: * CAPABILITY IMAP4rev1 IDLE\n"
-                                                   "S: A001 OK logged in\n"),
+        ScriptedServer server(greeting(QString()) + QStringLiteral("C: A001 LOGIN alice \"pa ss\\\"word\"\n"
+                                                                   "S: * CAPABILITY IMAP4rev1 IDLE\n"
+                                                                   "S: A001 OK logged in\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         SessionSettings settings = scriptedSettings(server.port(), Security::ImplicitTls);
@@ -139,11 +136,10 @@ private Q_SLOTS:
     {
         QBuffer log;
         log.open(QIODevice::ReadWrite);
-        ScriptedServer server(greeting(QString())
-                                  + QStringLiteral("C: A001 LOGIN alice {12}\n"
-                                                   "S: + go on\n"
-                                                   "C: пароль\n"
-                                                   "S: A001 OK [CAPABILITY IMAP4rev1] in\n"),
+        ScriptedServer server(greeting(QString()) + QStringLiteral("C: A001 LOGIN alice {12}\n"
+                                                                   "S: + go on\n"
+                                                                   "C: пароль\n"
+                                                                   "S: A001 OK [CAPABILITY IMAP4rev1] in\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         SessionSettings settings = scriptedSettings(server.port(), Security::ImplicitTls, &log);
@@ -172,9 +168,9 @@ private Q_SLOTS:
 
     void login_refused_isAuthenticationErrorWithServerText()
     {
-        Fixture f(greeting(QStringLiteral("AUTH=PLAIN SASL-IR"))
-                  + QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-                                   "S: A001 NO [AUTHENTICATIONFAILED] Authentication failed.\n"));
+        Fixture f(greeting(QStringLiteral("AUTH=PLAIN SASL-IR")) +
+                  QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+                                 "S: A001 NO [AUTHENTICATIONFAILED] Authentication failed.\n"));
         QVERIFY(f.open());
         LoginJob login(&f.session);
         QVERIFY(runJob(login));
@@ -187,13 +183,15 @@ private Q_SLOTS:
 
     void login_xoauth2Token_sendsBearerAndAnswersErrorChallengeWithEmptyLine()
     {
-        const QByteArray ir = QByteArray("user=alice\x01" "auth=Bearer tok-123\x01\x01").toBase64();
-        ScriptedServer server(greeting(QStringLiteral("AUTH=XOAUTH2 SASL-IR"))
-                                  + QStringLiteral("C: A001 AUTHENTICATE XOAUTH2 %1\n"
-                                                   "S: + eyJzdGF0dXMiOiI0MDEifQ==\n"
-                                                   "C: \n"
-                                                   "S: A001 NO [AUTHENTICATIONFAILED] invalid token\n")
-                                        .arg(QString::fromLatin1(ir)),
+        const QByteArray ir = QByteArray("user=alice\x01"
+                                         "auth=Bearer tok-123\x01\x01")
+                                  .toBase64();
+        ScriptedServer server(greeting(QStringLiteral("AUTH=XOAUTH2 SASL-IR")) +
+                                  QStringLiteral("C: A001 AUTHENTICATE XOAUTH2 %1\n"
+                                                 "S: + eyJzdGF0dXMiOiI0MDEifQ==\n"
+                                                 "C: \n"
+                                                 "S: A001 NO [AUTHENTICATIONFAILED] invalid token\n")
+                                      .arg(QString::fromLatin1(ir)),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         SessionSettings settings = scriptedSettings(server.port(), Security::ImplicitTls);
@@ -235,9 +233,9 @@ private Q_SLOTS:
 
     void login_plaintextConnection_refusedUnlessSecurityNone()
     {
-        ScriptedServer server(greeting(QStringLiteral("AUTH=PLAIN SASL-IR"))
-                              + QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-                                               "S: A001 OK [CAPABILITY IMAP4rev1] ok\n"));
+        ScriptedServer server(greeting(QStringLiteral("AUTH=PLAIN SASL-IR")) +
+                              QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+                                             "S: A001 OK [CAPABILITY IMAP4rev1] ok\n"));
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::None), clock);
         QVERIFY(openAndWait(session));
@@ -268,11 +266,12 @@ private Q_SLOTS:
 
     void enable_utf8Accept_switchesMailboxNamesToUtf8()
     {
-        Fixture f(loggedIn(QStringLiteral("ENABLE UTF8=ACCEPT")) + QStringLiteral("C: A002 ENABLE UTF8=ACCEPT\n"
-                                                                                  "S: * ENABLED UTF8=ACCEPT\n"
-                                                                                  "S: A002 OK\n"
-                                                                                  "C: A003 CREATE \"Входящие\"\n"
-                                                                                  "S: A003 OK\n"));
+        Fixture f(loggedIn(QStringLiteral("ENABLE UTF8=ACCEPT")) +
+                  QStringLiteral("C: A002 ENABLE UTF8=ACCEPT\n"
+                                 "S: * ENABLED UTF8=ACCEPT\n"
+                                 "S: A002 OK\n"
+                                 "C: A003 CREATE \"Входящие\"\n"
+                                 "S: A003 OK\n"));
         QVERIFY(f.ready());
         EnableJob enable(&f.session);
         enable.setExtensions({"UTF8=ACCEPT"});
@@ -286,9 +285,10 @@ private Q_SLOTS:
 
     void id_sendsClientFieldsAndReadsServerId()
     {
-        ScriptedServer server(loggedIn(FullCaps) + QStringLiteral("C: A002 ID (\"name\" \"Tidings\" \"version\" \"0.1\")\n"
-                                                                  "S: * ID (\"name\" \"Dovecot\" \"support-url\" NIL)\n"
-                                                                  "S: A002 OK\n"),
+        ScriptedServer server(loggedIn(FullCaps) +
+                                  QStringLiteral("C: A002 ID (\"name\" \"Tidings\" \"version\" \"0.1\")\n"
+                                                 "S: * ID (\"name\" \"Dovecot\" \"support-url\" NIL)\n"
+                                                 "S: A002 OK\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         SessionSettings settings = scriptedSettings(server.port(), Security::ImplicitTls);
@@ -309,8 +309,8 @@ private Q_SLOTS:
     void capability_job_updatesSessionCapabilities()
     {
         Fixture f(loggedIn(QStringLiteral("IDLE")) + QStringLiteral("C: A002 CAPABILITY\n"
-                                                                     "S: * CAPABILITY IMAP4rev1 IDLE MOVE\n"
-                                                                     "S: A002 OK\n"));
+                                                                    "S: * CAPABILITY IMAP4rev1 IDLE MOVE\n"
+                                                                    "S: A002 OK\n"));
         QVERIFY(f.ready());
         CapabilityJob caps(&f.session);
         QVERIFY(runJob(caps));
@@ -323,13 +323,13 @@ private Q_SLOTS:
 
     void list_specialUseAndStatusReturn_collectsBoth()
     {
-        Fixture f(loggedIn(FullCaps)
-                  + QStringLiteral("C: A002 LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))\n"
-                                   "S: * LIST (\\\\HasNoChildren) \"/\" INBOX\n"
-                                   "S: * STATUS INBOX (MESSAGES 3 UNSEEN 1)\n"
-                                   "S: * LIST (\\\\Sent \\\\HasNoChildren) \"/\" Sent\n"
-                                   "S: * STATUS Sent (MESSAGES 0 UNSEEN 0)\n"
-                                   "S: A002 OK done\n"));
+        Fixture f(loggedIn(FullCaps) +
+                  QStringLiteral("C: A002 LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))\n"
+                                 "S: * LIST (\\\\HasNoChildren) \"/\" INBOX\n"
+                                 "S: * STATUS INBOX (MESSAGES 3 UNSEEN 1)\n"
+                                 "S: * LIST (\\\\Sent \\\\HasNoChildren) \"/\" Sent\n"
+                                 "S: * STATUS Sent (MESSAGES 0 UNSEEN 0)\n"
+                                 "S: A002 OK done\n"));
         QVERIFY(f.ready());
         ListJob list(&f.session);
         list.setReturnSpecialUse(true);
@@ -359,10 +359,11 @@ private Q_SLOTS:
 
     void status_defaultItems_includeHighestModSeqUnderCondstore()
     {
-        Fixture f(loggedIn(FullCaps)
-                  + QStringLiteral("C: A002 STATUS Archive (MESSAGES UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)\n"
-                                   "S: * STATUS Archive (MESSAGES 4 UIDNEXT 9 UIDVALIDITY 77 UNSEEN 2 HIGHESTMODSEQ 300)\n"
-                                   "S: A002 OK\n"));
+        Fixture f(loggedIn(FullCaps) +
+                  QStringLiteral(
+                      "C: A002 STATUS Archive (MESSAGES UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)\n"
+                      "S: * STATUS Archive (MESSAGES 4 UIDNEXT 9 UIDVALIDITY 77 UNSEEN 2 HIGHESTMODSEQ 300)\n"
+                      "S: A002 OK\n"));
         QVERIFY(f.ready());
         StatusJob status(&f.session);
         status.setMailbox(QStringLiteral("Archive"));
@@ -476,16 +477,17 @@ private Q_SLOTS:
 
     void select_qresync_collectsVanishedAndChanges()
     {
-        Fixture f(loggedIn(FullCaps) + QStringLiteral("C: A002 ENABLE QRESYNC\n"
-                                                      "S: * ENABLED QRESYNC\n"
-                                                      "S: A002 OK\n"
-                                                      "C: A003 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211))\n"
-                                                      "S: * 314 EXISTS\n"
-                                                      "S: * OK [UIDVALIDITY 67890007] ok\n"
-                                                      "S: * OK [HIGHESTMODSEQ 20050715194045319] ok\n"
-                                                      "S: * VANISHED (EARLIER) 41,43:116,118\n"
-                                                      "S: * 49 FETCH (UID 117 FLAGS (\\\\Seen) MODSEQ (90060115194045001))\n"
-                                                      "S: A003 OK [READ-WRITE] done\n"));
+        Fixture f(loggedIn(FullCaps) +
+                  QStringLiteral("C: A002 ENABLE QRESYNC\n"
+                                 "S: * ENABLED QRESYNC\n"
+                                 "S: A002 OK\n"
+                                 "C: A003 SELECT INBOX (QRESYNC (67890007 20050715194045000 41,43:211))\n"
+                                 "S: * 314 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 67890007] ok\n"
+                                 "S: * OK [HIGHESTMODSEQ 20050715194045319] ok\n"
+                                 "S: * VANISHED (EARLIER) 41,43:116,118\n"
+                                 "S: * 49 FETCH (UID 117 FLAGS (\\\\Seen) MODSEQ (90060115194045001))\n"
+                                 "S: A003 OK [READ-WRITE] done\n"));
         QVERIFY(f.ready());
         EnableJob enable(&f.session);
         enable.setExtensions({"QRESYNC"});
@@ -502,7 +504,7 @@ private Q_SLOTS:
         QCOMPARE(select.vanished().size(), quint64(1 + 74 + 1));
         QCOMPARE(select.changes().size(), 1);
         QCOMPARE(select.changes().first().uid, std::optional<std::uint32_t>(117));
-        QCOMPARE(changed.count(), 0); // the job claimed it
+        QCOMPARE(changed.count(), 0);                       // the job claimed it
         QCOMPARE(f.session.selectedMailbox().exists, 314u); // EARLIER does not change EXISTS
         VERIFY_SCRIPT(f.server);
     }
@@ -537,23 +539,25 @@ private Q_SLOTS:
 
     void fetch_fullScope_buildsItemsAndModifiers()
     {
-        Fixture f(selected() + QStringLiteral("C: A003 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A003 OK\n"
-                                              "C: A004 UID FETCH 1:5 (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE "
-                                              "INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] "
-                                              "BODY.PEEK[1]<0.1024>) (CHANGEDSINCE 12345 VANISHED)\n"
-                                              "S: * VANISHED (EARLIER) 2\n"
-                                              "S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 2048 MODSEQ (12400) "
-                                              "INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" "
-                                              "BODY[HEADER.FIELDS (SUBJECT FROM)] {15}\n"
-                                              "S: Subject: hi\\r\\n\\r\\n BODY[1]<0> {5}\n"
-                                              "S+ hello)\\r\\n\n"
-                                              "S: A004 OK done\n"));
+        Fixture f(selected() +
+                  QStringLiteral("C: A003 ENABLE QRESYNC\nS: * ENABLED QRESYNC\nS: A003 OK\n"
+                                 "C: A004 UID FETCH 1:5 (UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE "
+                                 "INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)] "
+                                 "BODY.PEEK[1]<0.1024>) (CHANGEDSINCE 12345 VANISHED)\n"
+                                 "S: * VANISHED (EARLIER) 2\n"
+                                 "S: * 1 FETCH (UID 1 FLAGS (\\\\Seen) RFC822.SIZE 2048 MODSEQ (12400) "
+                                 "INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" "
+                                 "BODY[HEADER.FIELDS (SUBJECT FROM)] {15}\n"
+                                 "S: Subject: hi\\r\\n\\r\\n BODY[1]<0> {5}\n"
+                                 "S+ hello)\\r\\n\n"
+                                 "S: A004 OK done\n"));
         QVERIFY(f.readySelected());
         EnableJob enable(&f.session);
         enable.setExtensions({"QRESYNC"});
         QVERIFY(runJob(enable));
         FetchScope scope;
-        scope.flags = scope.envelope = scope.bodyStructure = scope.size = scope.internalDate = scope.modSeq = true;
+        scope.flags = scope.envelope = scope.bodyStructure = scope.size = scope.internalDate = scope.modSeq =
+            true;
         scope.headerFields = {"Subject", "From"};
         scope.bodySection = QByteArray("1");
         scope.partial = std::pair<std::uint32_t, std::uint32_t>(0, 1024);
@@ -640,12 +644,13 @@ private Q_SLOTS:
 
     void store_addSilentWithUnchangedSince_reportsModified()
     {
-        Fixture f(selected() + QStringLiteral("C: A003 UID STORE 1:3 (UNCHANGEDSINCE 200) +FLAGS.SILENT (\\\\Seen)\n"
-                                              "S: * 1 FETCH (UID 1 MODSEQ (201))\n"
-                                              "S: * 3 FETCH (UID 3 MODSEQ (202))\n"
-                                              "S: A003 OK [MODIFIED 2] conditional store failed for some\n"
-                                              "C: A004 UID STORE 4 -FLAGS.SILENT (\\\\Flagged $Label1)\n"
-                                              "S: A004 OK\n"));
+        Fixture f(selected() +
+                  QStringLiteral("C: A003 UID STORE 1:3 (UNCHANGEDSINCE 200) +FLAGS.SILENT (\\\\Seen)\n"
+                                 "S: * 1 FETCH (UID 1 MODSEQ (201))\n"
+                                 "S: * 3 FETCH (UID 3 MODSEQ (202))\n"
+                                 "S: A003 OK [MODIFIED 2] conditional store failed for some\n"
+                                 "C: A004 UID STORE 4 -FLAGS.SILENT (\\\\Flagged $Label1)\n"
+                                 "S: A004 OK\n"));
         QVERIFY(f.readySelected());
         StoreJob store(&f.session);
         store.setUids(UidSet::range(1, 3));
@@ -666,9 +671,10 @@ private Q_SLOTS:
 
     void search_esearch_returnsUidSetAndCount()
     {
-        Fixture f(selected() + QStringLiteral("C: A003 UID SEARCH RETURN (ALL COUNT) UNSEEN SUBJECT \"report\"\n"
-                                              "S: * ESEARCH (TAG \"A003\") UID COUNT 3 ALL 4:6\n"
-                                              "S: A003 OK\n"));
+        Fixture f(selected() +
+                  QStringLiteral("C: A003 UID SEARCH RETURN (ALL COUNT) UNSEEN SUBJECT \"report\"\n"
+                                 "S: * ESEARCH (TAG \"A003\") UID COUNT 3 ALL 4:6\n"
+                                 "S: A003 OK\n"));
         QVERIFY(f.readySelected());
         SearchJob search(&f.session);
         search.setCriteria("UNSEEN");
@@ -683,11 +689,12 @@ private Q_SLOTS:
 
     void search_withoutEsearch_nonAsciiTextUsesCharsetAndLiteral()
     {
-        Fixture f(selected(QStringLiteral("IDLE")) + QStringLiteral("C: A003 UID SEARCH CHARSET UTF-8 SUBJECT {10}\n"
-                                                                    "S: + go\n"
-                                                                    "C: Отчёт\n"
-                                                                    "S: * SEARCH 2 5\n"
-                                                                    "S: A003 OK\n"));
+        Fixture f(selected(QStringLiteral("IDLE")) +
+                  QStringLiteral("C: A003 UID SEARCH CHARSET UTF-8 SUBJECT {10}\n"
+                                 "S: + go\n"
+                                 "C: Отчёт\n"
+                                 "S: * SEARCH 2 5\n"
+                                 "S: A003 OK\n"));
         QVERIFY(f.readySelected());
         SearchJob search(&f.session);
         search.addText("SUBJECT", QStringLiteral("Отчёт"));
@@ -735,14 +742,15 @@ private Q_SLOTS:
 
     void move_withoutMove_copiesFlagsDeletedAndUidExpunges()
     {
-        Fixture f(selected(QStringLiteral("UIDPLUS")) + QStringLiteral("C: A003 UID COPY 5:6 Trash\n"
-                                                                      "S: A003 OK [COPYUID 9 5:6 17:18] copied\n"
-                                                                      "C: A004 UID STORE 5:6 +FLAGS.SILENT (\\\\Deleted)\n"
-                                                                      "S: A004 OK\n"
-                                                                      "C: A005 UID EXPUNGE 5:6\n"
-                                                                      "S: * 4 EXPUNGE\n"
-                                                                      "S: * 4 EXPUNGE\n"
-                                                                      "S: A005 OK\n"));
+        Fixture f(selected(QStringLiteral("UIDPLUS")) +
+                  QStringLiteral("C: A003 UID COPY 5:6 Trash\n"
+                                 "S: A003 OK [COPYUID 9 5:6 17:18] copied\n"
+                                 "C: A004 UID STORE 5:6 +FLAGS.SILENT (\\\\Deleted)\n"
+                                 "S: A004 OK\n"
+                                 "C: A005 UID EXPUNGE 5:6\n"
+                                 "S: * 4 EXPUNGE\n"
+                                 "S: * 4 EXPUNGE\n"
+                                 "S: A005 OK\n"));
         QVERIFY(f.readySelected());
         MoveJob move(&f.session);
         move.setUids(UidSet::range(5, 6));
@@ -758,10 +766,11 @@ private Q_SLOTS:
 
     void move_withoutMoveOrUidplus_leavesOriginalsDeletedFlagged()
     {
-        Fixture f(selected(QStringLiteral("IDLE")) + QStringLiteral("C: A003 UID COPY 5 Trash\n"
-                                                                    "S: A003 OK copied\n"
-                                                                    "C: A004 UID STORE 5 +FLAGS.SILENT (\\\\Deleted)\n"
-                                                                    "S: A004 OK\n"));
+        Fixture f(selected(QStringLiteral("IDLE")) +
+                  QStringLiteral("C: A003 UID COPY 5 Trash\n"
+                                 "S: A003 OK copied\n"
+                                 "C: A004 UID STORE 5 +FLAGS.SILENT (\\\\Deleted)\n"
+                                 "S: A004 OK\n"));
         QVERIFY(f.readySelected());
         MoveJob move(&f.session);
         move.setUids(UidSet{5});
@@ -795,13 +804,14 @@ private Q_SLOTS:
 
     void append_withFlagsAndDate_waitsForContinuationAndReadsAppendUid()
     {
-        Fixture f(loggedIn(FullCaps) + QStringLiteral("C: A002 APPEND Sent (\\\\Seen) \"05-Mar-2026 09:07:03 +0100\" {21}\n"
-                                                      "S: + Ready for literal data\n"
-                                                      "C: Subject: hi\n"
-                                                      "C: \n"
-                                                      "C: body\n"
-                                                      "C: \n"
-                                                      "S: A002 OK [APPENDUID 38505 3955] APPEND completed\n"));
+        Fixture f(loggedIn(FullCaps) +
+                  QStringLiteral("C: A002 APPEND Sent (\\\\Seen) \"05-Mar-2026 09:07:03 +0100\" {21}\n"
+                                 "S: + Ready for literal data\n"
+                                 "C: Subject: hi\n"
+                                 "C: \n"
+                                 "C: body\n"
+                                 "C: \n"
+                                 "S: A002 OK [APPENDUID 38505 3955] APPEND completed\n"));
         QVERIFY(f.ready());
         AppendJob append(&f.session);
         append.setMailbox(QStringLiteral("Sent"));
@@ -915,6 +925,186 @@ private Q_SLOTS:
         IdleJob idle(&f.session);
         QVERIFY(runJob(idle));
         QCOMPARE(idle.error().kind, Error::Kind::Config);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    // ---- NOTIFY (RFC 5465) --------------------------------------------------------------------
+
+    void notify_setWithGroups_encodesFiltersEventsAndServerMailboxNames()
+    {
+        Fixture f(
+            loggedIn(FullCaps + QStringLiteral(" NOTIFY")) +
+            QStringLiteral(
+                "C: A002 NOTIFY SET STATUS (selected (MessageNew (UID FLAGS) MessageExpunge FlagChange)) "
+                "(subtree (Lists &BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-) (MessageNew MessageExpunge)) "
+                "(mailboxes (\"Old mail\") NONE)\n"
+                "S: * STATUS Lists (MESSAGES 3 UIDNEXT 4 UIDVALIDITY 9)\n"
+                "S: A002 OK NOTIFY completed\n"));
+        QVERIFY(f.ready());
+        QSignalSpy statuses(&f.session, &Session::unsolicitedStatus);
+        NotifyJob notify(&f.session);
+        NotifyJob::EventGroup selected;
+        selected.filter = NotifyJob::Filter::Selected;
+        selected.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                           NotifyJob::Event::FlagChange};
+        selected.newMessageItems = {"UID", "FLAGS"};
+        NotifyJob::EventGroup lists;
+        lists.filter = NotifyJob::Filter::Subtree;
+        lists.mailboxes = {MailboxName{"Lists", QStringLiteral("Lists")},
+                           MailboxName{"&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", QStringLiteral("Отправленные")}};
+        lists.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge};
+        NotifyJob::EventGroup quiet;
+        quiet.filter = NotifyJob::Filter::Mailboxes;
+        quiet.mailboxes = {MailboxName{"Old mail", QStringLiteral("Old mail")}};
+        notify.setEventGroups({selected, lists, quiet});
+        notify.setStatusIndicator(true);
+        QVERIFY(!f.session.isNotifying());
+        QVERIFY(runJob(notify));
+        QVERIFY2(!notify.error(), qPrintable(notify.error().toString()));
+        QVERIFY(f.session.isNotifying());
+        QCOMPARE(statuses.count(), 1);
+        const auto status = statuses.first().first().value<MailboxStatus>();
+        QCOMPARE(status.mailbox.raw, QByteArray("Lists"));
+        QCOMPARE(status.uidNext, std::optional<std::uint32_t>(4));
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void notify_none_endsNotifying()
+    {
+        Fixture f(loggedIn(FullCaps + QStringLiteral(" NOTIFY")) +
+                  QStringLiteral("C: A002 NOTIFY SET (personal (MessageNew MessageExpunge MailboxName))\n"
+                                 "S: A002 OK done\n"
+                                 "C: A003 NOTIFY NONE\n"
+                                 "S: A003 OK done\n"));
+        QVERIFY(f.ready());
+        NotifyJob set(&f.session);
+        NotifyJob::EventGroup personal;
+        personal.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                           NotifyJob::Event::MailboxName};
+        set.setEventGroups({personal});
+        QVERIFY(runJob(set));
+        QVERIFY(!set.error());
+        QVERIFY(f.session.isNotifying());
+        NotifyJob none(&f.session);
+        QVERIFY(runJob(none));
+        QVERIFY(!none.error());
+        QVERIFY(!f.session.isNotifying());
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void notify_badEvent_isServerNoWithTheSupportedEvents()
+    {
+        Fixture f(loggedIn(FullCaps + QStringLiteral(" NOTIFY")) +
+                  QStringLiteral(
+                      "C: A002 NOTIFY SET (inboxes (MessageNew MessageExpunge FlagChange))\n"
+                      "S: A002 NO [BADEVENT (MessageNew MessageExpunge)] FlagChange is not supported\n"));
+        QVERIFY(f.ready());
+        NotifyJob notify(&f.session);
+        NotifyJob::EventGroup inboxes;
+        inboxes.filter = NotifyJob::Filter::Inboxes;
+        inboxes.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                          NotifyJob::Event::FlagChange};
+        notify.setEventGroups({inboxes});
+        QVERIFY(runJob(notify));
+        QCOMPARE(notify.error().kind, Error::Kind::ServerNo);
+        QCOMPARE(notify.error().responseCode, QByteArray("BADEVENT"));
+        QCOMPARE(notify.supportedEvents(), (QList<QByteArray>{"MessageNew", "MessageExpunge"}));
+        QVERIFY(!f.session.isNotifying());
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void notify_rulesOfSection5_refusedBeforeTheWire_data()
+    {
+        QTest::addColumn<int>("filter");
+        QTest::addColumn<QList<int>>("events");
+        QTest::addColumn<bool>("withMailbox");
+        QTest::addColumn<bool>("withItems");
+        using E = NotifyJob::Event;
+        using F = NotifyJob::Filter;
+        QTest::newRow("new without expunge")
+            << int(F::Personal) << QList<int>{int(E::MessageNew)} << false << false;
+        QTest::newRow("expunge without new")
+            << int(F::Personal) << QList<int>{int(E::MessageExpunge)} << false << false;
+        QTest::newRow("flags alone") << int(F::Selected) << QList<int>{int(E::FlagChange)} << false << false;
+        QTest::newRow("subtree without mailbox")
+            << int(F::Subtree) << QList<int>{int(E::MessageNew), int(E::MessageExpunge)} << false << false;
+        QTest::newRow("personal with mailbox")
+            << int(F::Personal) << QList<int>{int(E::MessageNew), int(E::MessageExpunge)} << true << false;
+        QTest::newRow("fetch items for other mailboxes")
+            << int(F::Personal) << QList<int>{int(E::MessageNew), int(E::MessageExpunge)} << false << true;
+    }
+
+    void notify_rulesOfSection5_refusedBeforeTheWire()
+    {
+        QFETCH(int, filter);
+        QFETCH(QList<int>, events);
+        QFETCH(bool, withMailbox);
+        QFETCH(bool, withItems);
+        Fixture f(loggedIn(FullCaps + QStringLiteral(" NOTIFY")));
+        QVERIFY(f.ready());
+        NotifyJob notify(&f.session);
+        NotifyJob::EventGroup group;
+        group.filter = NotifyJob::Filter(filter);
+        for (int e : events)
+            group.events << NotifyJob::Event(e);
+        if (withMailbox)
+            group.mailboxes = {MailboxName{"Lists", QStringLiteral("Lists")}};
+        if (withItems)
+            group.newMessageItems = {"UID"};
+        notify.setEventGroups({group});
+        QVERIFY(runJob(notify));
+        QCOMPARE(notify.error().kind, Error::Kind::Config);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void notify_withoutCapability_isRefusedLocally()
+    {
+        Fixture f(loggedIn(FullCaps));
+        QVERIFY(f.ready());
+        NotifyJob notify(&f.session);
+        QVERIFY(runJob(notify));
+        QCOMPARE(notify.error().kind, Error::Kind::Config);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void notify_notificationOverflow_isReportedAndEndsNotifying()
+    {
+        Fixture f(loggedIn(FullCaps + QStringLiteral(" NOTIFY")) +
+                  QStringLiteral("C: A002 NOTIFY SET (personal (MessageNew MessageExpunge))\n"
+                                 "S: A002 OK done\n"
+                                 "S: * OK [NOTIFICATIONOVERFLOW] too many changes at once\n"));
+        QVERIFY(f.ready());
+        QSignalSpy overflow(&f.session, &Session::notificationOverflow);
+        NotifyJob notify(&f.session);
+        NotifyJob::EventGroup personal;
+        personal.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge};
+        notify.setEventGroups({personal});
+        QVERIFY(runJob(notify));
+        QVERIFY(!notify.error());
+        QTRY_COMPARE(overflow.count(), 1);
+        QCOMPARE(overflow.first().first().toString(), QStringLiteral("too many changes at once"));
+        QVERIFY(!f.session.isNotifying());
+        QCOMPARE(f.session.state(), Session::State::Authenticated);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void status_otherMailboxDuringTheCommand_goesToTheSessionSignal()
+    {
+        Fixture f(loggedIn(FullCaps) + QStringLiteral("C: A002 STATUS Archive (MESSAGES UIDNEXT)\n"
+                                                      "S: * STATUS Sent (MESSAGES 9 UIDNEXT 12)\n"
+                                                      "S: * STATUS Archive (MESSAGES 4 UIDNEXT 9)\n"
+                                                      "S: A002 OK\n"));
+        QVERIFY(f.ready());
+        QSignalSpy unsolicited(&f.session, &Session::unsolicitedStatus);
+        StatusJob status(&f.session);
+        status.setMailbox(QStringLiteral("Archive"));
+        status.setItems({"MESSAGES", "UIDNEXT"});
+        QVERIFY(runJob(status));
+        QVERIFY(!status.error());
+        QCOMPARE(status.status().mailbox.raw, QByteArray("Archive"));
+        QCOMPARE(status.status().messages, std::optional<std::uint32_t>(4));
+        QCOMPARE(unsolicited.count(), 1);
+        QCOMPARE(unsolicited.first().first().value<MailboxStatus>().mailbox.raw, QByteArray("Sent"));
         VERIFY_SCRIPT(f.server);
     }
 };

@@ -12,8 +12,8 @@
 #include <QBuffer>
 #include <QDir>
 #include <QFile>
-#include <QTemporaryDir>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Tidings;
@@ -28,16 +28,16 @@ const QString TlsGreeting = QStringLiteral(
     "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR IDLE MOVE UIDPLUS ESEARCH CONDSTORE ENABLE] ready\n");
 
 /// A session on implicit TLS, logged in with AUTHENTICATE PLAIN (SASL-IR), A001 used.
-const QString LoggedIn = TlsGreeting + QStringLiteral(
-    "C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-    "S: A001 OK [CAPABILITY IMAP4rev1 IDLE MOVE UIDPLUS ESEARCH CONDSTORE ENABLE] welcome\n");
+const QString LoggedIn =
+    TlsGreeting +
+    QStringLiteral("C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+                   "S: A001 OK [CAPABILITY IMAP4rev1 IDLE MOVE UIDPLUS ESEARCH CONDSTORE ENABLE] welcome\n");
 
-const QString SelectedInbox = LoggedIn + QStringLiteral(
-    "C: A002 SELECT INBOX\n"
-    "S: * 3 EXISTS\n"
-    "S: * OK [UIDVALIDITY 42] ok\n"
-    "S: * OK [UIDNEXT 10] ok\n"
-    "S: A002 OK [READ-WRITE] selected\n");
+const QString SelectedInbox = LoggedIn + QStringLiteral("C: A002 SELECT INBOX\n"
+                                                        "S: * 3 EXISTS\n"
+                                                        "S: * OK [UIDVALIDITY 42] ok\n"
+                                                        "S: * OK [UIDNEXT 10] ok\n"
+                                                        "S: A002 OK [READ-WRITE] selected\n");
 
 bool login(Session &session)
 {
@@ -88,13 +88,14 @@ private Q_SLOTS:
 
     void startTls_upgradesAndDiscardsPlaintextCapabilities()
     {
-        ScriptedServer server(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED X-PLAIN-ONLY] hi\n"
-                                             "C: A001 STARTTLS\n"
-                                             "S: A001 OK Begin TLS\n"
-                                             "TLS\n"
-                                             "C: A002 CAPABILITY\n"
-                                             "S: * CAPABILITY IMAP4rev1 AUTH=PLAIN\n"
-                                             "S: A002 OK done\n"));
+        ScriptedServer server(
+            QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED X-PLAIN-ONLY] hi\n"
+                           "C: A001 STARTTLS\n"
+                           "S: A001 OK Begin TLS\n"
+                           "TLS\n"
+                           "C: A002 CAPABILITY\n"
+                           "S: * CAPABILITY IMAP4rev1 AUTH=PLAIN\n"
+                           "S: A002 OK done\n"));
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(openAndWait(session));
@@ -187,9 +188,10 @@ private Q_SLOTS:
     void startTls_bytesInjectedAfterOk_endSessionAsAttack()
     {
         // One write: the OK and a forged capability line arrive together, before the handshake.
-        ScriptedServer server(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 STARTTLS] hi\n"
-                                             "C: A001 STARTTLS\n"
-                                             "S+ A001 OK Begin TLS\\r\\n* CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN\\r\\n\n"));
+        ScriptedServer server(
+            QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 STARTTLS] hi\n"
+                           "C: A001 STARTTLS\n"
+                           "S+ A001 OK Begin TLS\\r\\n* CAPABILITY IMAP4rev1 AUTH=PLAIN LOGIN\\r\\n\n"));
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(!openAndWait(session));
@@ -202,7 +204,8 @@ private Q_SLOTS:
 
     void startTls_preAuthGreeting_failsBeforeAnything()
     {
-        ScriptedServer server(QStringLiteral("S: * PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome, trust me\n"));
+        ScriptedServer server(
+            QStringLiteral("S: * PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome, trust me\n"));
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::StartTls), clock);
         QVERIFY(!openAndWait(session));
@@ -347,7 +350,8 @@ private Q_SLOTS:
 
     void connectionDropDuringCommand_failsTheJob()
     {
-        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nX\n"), ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nX\n"),
+                              ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
         QVERIFY(openAndWait(session));
@@ -411,8 +415,8 @@ private Q_SLOTS:
     void deepNesting_isProtocolError()
     {
         const QString deep = QString(200, u'(') + QStringLiteral("\"TEXT\"") + QString(200, u')');
-        ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 NOOP\nS: * 1 FETCH (BODYSTRUCTURE ") + deep
-                                  + QStringLiteral(")\n"),
+        ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 NOOP\nS: * 1 FETCH (BODYSTRUCTURE ") +
+                                  deep + QStringLiteral(")\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
@@ -441,7 +445,8 @@ private Q_SLOTS:
 
     void commandTimeout_fromInjectedClock_failsWithTimeout()
     {
-        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nW:\n"), ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nW:\n"),
+                              ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
         QVERIFY(openAndWait(session));
@@ -476,7 +481,8 @@ private Q_SLOTS:
 
     void keepAlive_sendsNoopAfterSilence()
     {
-        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nS: * 4 EXISTS\nS: A002 OK still here\n"),
+        ScriptedServer server(LoggedIn +
+                                  QStringLiteral("C: A002 NOOP\nS: * 4 EXISTS\nS: A002 OK still here\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
@@ -490,7 +496,8 @@ private Q_SLOTS:
 
     void keepAlive_unansweredNoop_declaresConnectionDead()
     {
-        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nW:\n"), ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer server(LoggedIn + QStringLiteral("C: A002 NOOP\nW:\n"),
+                              ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
         QVERIFY(openAndWait(session));
@@ -632,6 +639,46 @@ private Q_SLOTS:
         server.proceed();
         idle.stop();
         QTRY_VERIFY(idle.isFinished());
+        VERIFY_SCRIPT(server);
+    }
+
+    void idle_unsolicitedStatusAndList_reachSessionSignals()
+    {
+        // What NOTIFY (RFC 5465 §5) reports about other mailboxes while the connection idles.
+        ScriptedServer server(SelectedInbox +
+                                  QStringLiteral("C: A003 IDLE\n"
+                                                 "S: + idling\n"
+                                                 "S: * STATUS Sent (MESSAGES 2 UIDNEXT 5 UIDVALIDITY 3)\n"
+                                                 "S: * LIST () \"/\" \"New folder\"\n"
+                                                 "W:\n"
+                                                 "C: DONE\n"
+                                                 "S: A003 OK\n"),
+                              ScriptedServer::Transport::ImplicitTls);
+        ManualClock clock;
+        Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
+        QVERIFY(openAndWait(session));
+        QVERIFY(login(session));
+        QVERIFY(selectInbox(session));
+        QSignalSpy statuses(&session, &Session::unsolicitedStatus);
+        QSignalSpy lists(&session, &Session::unsolicitedList);
+        QSignalSpy changed(&session, &Session::mailboxChanged);
+        IdleJob idle(&session);
+        idle.setAutoDelete(false);
+        idle.start();
+        QTRY_COMPARE(lists.count(), 1);
+        QCOMPARE(statuses.count(), 1);
+        const auto status = statuses.first().first().value<MailboxStatus>();
+        QCOMPARE(status.mailbox.raw, QByteArray("Sent"));
+        QCOMPARE(status.messages, std::optional<std::uint32_t>(2));
+        QCOMPARE(lists.first().first().value<ListEntry>().mailbox.display, QStringLiteral("New folder"));
+        // Another mailbox's counters leave the selected mailbox alone.
+        QCOMPARE(session.selectedMailbox().exists, 3u);
+        QCOMPARE(session.selectedMailbox().uidNext, 10u);
+        QCOMPARE(changed.count(), 0);
+        server.proceed();
+        idle.stop();
+        QTRY_VERIFY(idle.isFinished());
+        QVERIFY(!idle.error());
         VERIFY_SCRIPT(server);
     }
 
@@ -804,17 +851,16 @@ private Q_SLOTS:
     {
         QBuffer log;
         log.open(QIODevice::ReadWrite);
-        ScriptedServer server(QStringLiteral(
-                                  "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\n"
-                                  "C: A001 AUTHENTICATE PLAIN\n"
-                                  "S: + \n"
-                                  "C: AGFsaWNlAHMzY3JldC1QYTU1\n"
-                                  "S: A001 NO [AUTHENTICATIONFAILED] nope\n"
-                                  "C: A002 LOGIN alice s3cret-Pa55\n"
-                                  "S: A002 OK [CAPABILITY IMAP4rev1] in\n"
-                                  "C: A003 LOGOUT\n"
-                                  "S: * BYE bye\n"
-                                  "S: A003 OK\n"),
+        ScriptedServer server(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\n"
+                                             "C: A001 AUTHENTICATE PLAIN\n"
+                                             "S: + \n"
+                                             "C: AGFsaWNlAHMzY3JldC1QYTU1\n"
+                                             "S: A001 NO [AUTHENTICATIONFAILED] nope\n"
+                                             "C: A002 LOGIN alice s3cret-Pa55\n"
+                                             "S: A002 OK [CAPABILITY IMAP4rev1] in\n"
+                                             "C: A003 LOGOUT\n"
+                                             "S: * BYE bye\n"
+                                             "S: A003 OK\n"),
                               ScriptedServer::Transport::ImplicitTls);
         ManualClock clock;
         Session session(scriptedSettings(server.port(), Security::ImplicitTls, &log), clock);
