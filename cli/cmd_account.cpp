@@ -36,7 +36,9 @@ using namespace Tidings::Account;
 class StorePins final : public CertificatePins
 {
 public:
-    explicit StorePins(Store::CertificatePinStore &store) : m_store(store) {}
+    explicit StorePins(Store::CertificatePinStore &store)
+        : m_store(store)
+    {}
     [[nodiscard]] QList<QByteArray> pins(const QString &host, quint16 port) const override
     {
         auto result = m_store.pins(host.toLower(), port);
@@ -68,15 +70,17 @@ public:
         QJsonArray reasons;
         for (CertificateProblem::Reason r : problem.reasons)
             reasons.append(int(r));
-        m_entries.insert(endpointKey(problem.host, problem.port),
-                         QJsonObject{{QStringLiteral("pem"), QString::fromLatin1(problem.certificate.toPem())},
-                                     {QStringLiteral("reasons"), reasons}});
+        m_entries.insert(
+            endpointKey(problem.host, problem.port),
+            QJsonObject{{QStringLiteral("pem"), QString::fromLatin1(problem.certificate.toPem())},
+                        {QStringLiteral("reasons"), reasons}});
     }
     /// The refused certificate of @p host:@p port as a problem to show again, if one waits.
     [[nodiscard]] std::optional<CertificateProblem> get(const QString &host, quint16 port) const
     {
         const QJsonObject entry = m_entries.value(endpointKey(host, port)).toObject();
-        const QSslCertificate certificate(entry.value(QStringLiteral("pem")).toString().toLatin1(), QSsl::Pem);
+        const QSslCertificate certificate(entry.value(QStringLiteral("pem")).toString().toLatin1(),
+                                          QSsl::Pem);
         if (certificate.isNull())
             return std::nullopt;
         CertificateProblem problem;
@@ -86,7 +90,8 @@ public:
         const QJsonArray reasons = entry.value(QStringLiteral("reasons")).toArray();
         for (const QJsonValue &r : reasons) {
             const int value = r.toInt(-1);
-            if (value >= int(CertificateProblem::Reason::Expired) && value <= int(CertificateProblem::Reason::Invalid))
+            if (value >= int(CertificateProblem::Reason::Expired) &&
+                value <= int(CertificateProblem::Reason::Invalid))
                 problem.reasons << CertificateProblem::Reason(value);
         }
         return problem;
@@ -117,8 +122,8 @@ std::optional<Profile> openProfile(Cli::Context &context)
 {
     auto db = Store::Database::open(context.profileDir);
     if (!db.ok()) {
-        context.err << "tidings-cli: cannot open the profile " << context.profileDir << ": " << db.error().toString()
-                    << Qt::endl;
+        context.err << "tidings-cli: cannot open the profile " << context.profileDir << ": "
+                    << db.error().toString() << Qt::endl;
         return std::nullopt;
     }
     Profile p;
@@ -131,7 +136,7 @@ std::optional<Profile> openProfile(Cli::Context &context)
 
 /// The account named NAME (its name, its address, or its id).
 std::optional<std::pair<Store::Account, AccountSettings>> findAccount(Cli::Context &context, Profile &profile,
-                                                                       const QString &name)
+                                                                      const QString &name)
 {
     auto list = profile.accounts->list();
     if (!list.ok()) {
@@ -139,11 +144,13 @@ std::optional<std::pair<Store::Account, AccountSettings>> findAccount(Cli::Conte
         return std::nullopt;
     }
     for (const Store::Account &a : list.value()) {
-        if (a.name == name || a.email.compare(name, Qt::CaseInsensitive) == 0 || QString::number(a.id) == name) {
+        if (a.name == name || a.email.compare(name, Qt::CaseInsensitive) == 0 ||
+            QString::number(a.id) == name) {
             QString error;
             auto settings = AccountSettings::fromJson(a.settings, &error);
             if (!settings) {
-                context.err << "tidings-cli account: the settings of \"" << a.name << "\" are damaged: " << error << Qt::endl;
+                context.err << "tidings-cli account: the settings of \"" << a.name
+                            << "\" are damaged: " << error << Qt::endl;
                 return std::nullopt;
             }
             settings->id = QString::number(a.id);
@@ -245,13 +252,15 @@ bool onlyCertificateFailures(const ConnectionTestResult &r)
 }
 
 /// Writes (or, with an empty secret, deletes) the account's two keychain entries, waiting for the answers.
-Error storeSecrets(Cli::Context &context, const QString &accountId, const QString &password, bool remove)
+Error storeSecrets(Cli::Context &context, const QString &profileId, const QString &accountId,
+                   const QString &password, bool remove)
 {
     CredentialStore store;
-    QObject::connect(&store, &CredentialStore::keychainUnavailable, &store, [&context](const QString &detail) {
-        context.err << "tidings-cli: no keychain is reachable (" << detail
-                    << "); the password is kept for this session only and is not saved" << Qt::endl;
-    });
+    QObject::connect(
+        &store, &CredentialStore::keychainUnavailable, &store, [&context](const QString &detail) {
+            context.err << "tidings-cli: no keychain is reachable (" << detail
+                        << "); the password is kept for this session only and is not saved" << Qt::endl;
+        });
     Error failure;
     for (QLatin1StringView purpose : {incomingSecretPurpose, outgoingSecretPurpose}) {
         QEventLoop loop;
@@ -261,24 +270,25 @@ Error storeSecrets(Cli::Context &context, const QString &accountId, const QStrin
             loop.quit();
         };
         if (remove)
-            store.remove(CredentialStore::keyFor(accountId, purpose), done);
+            store.remove(CredentialStore::keyFor(profileId, accountId, purpose), done);
         else
-            store.write(CredentialStore::keyFor(accountId, purpose), password, done);
+            store.write(CredentialStore::keyFor(profileId, accountId, purpose), password, done);
         loop.exec();
     }
     return failure;
 }
 
-std::optional<QString> readSecret(const QString &accountId)
+std::optional<QString> readSecret(const QString &profileId, const QString &accountId)
 {
     CredentialStore store;
     QEventLoop loop;
     std::optional<QString> secret;
-    store.read(CredentialStore::keyFor(accountId, incomingSecretPurpose), [&](const QString &s, const Error &e) {
-        if (!e)
-            secret = s;
-        loop.quit();
-    });
+    store.read(CredentialStore::keyFor(profileId, accountId, incomingSecretPurpose),
+               [&](const QString &s, const Error &e) {
+                   if (!e)
+                       secret = s;
+                   loop.quit();
+               });
     loop.exec();
     return secret;
 }
@@ -317,7 +327,8 @@ int accountAdd(Cli::Context &context, QStringList args)
         }
     }
     if (email.isEmpty() || !automatic || !passwordStdin) {
-        context.err << "usage: tidings-cli account add EMAIL --auto --password-stdin [--name NAME] [--pop3] [--ca FILE] "
+        context.err << "usage: tidings-cli account add EMAIL --auto --password-stdin [--name NAME] [--pop3] "
+                       "[--ca FILE] "
                        "[--allow-http] [--autoconfig-url URL]"
                     << Qt::endl;
         return 2;
@@ -341,7 +352,8 @@ int accountAdd(Cli::Context &context, QStringList args)
     QObject::connect(&discovery, &Discovery::probeUpdated, &discovery, [&context](const ProbeReport &p) {
         if (p.state == ProbeReport::State::Running)
             return;
-        context.out << "  [" << discoverySourceName(p.source) << "] " << p.what << ": " << probeStateName(p.state);
+        context.out << "  [" << discoverySourceName(p.source) << "] " << p.what << ": "
+                    << probeStateName(p.state);
         if (!p.detail.isEmpty())
             context.out << " (" << p.detail << ")";
         context.out << "\n";
@@ -364,19 +376,21 @@ int accountAdd(Cli::Context &context, QStringList args)
     auto settings = found.settings(options.preferPop3 ? std::optional(IncomingProtocol::Pop3) : std::nullopt);
     if (!settings) {
         context.err << "tidings-cli account add: no " << (found.incoming.isEmpty() ? "incoming" : "outgoing")
-                    << " server found for " << email
-                    << (found.timedOut ? " within the time allowed" : "")
+                    << " server found for " << email << (found.timedOut ? " within the time allowed" : "")
                     << "; the domain publishes no settings and no usual server name answered with encryption"
                     << Qt::endl;
         return 1;
     }
     settings->name = name.isEmpty() ? settings->email : name;
     settings->caFile = caFile;
-    context.out << "Found: " << protocolName(settings->incomingProtocol).toUpper() << ' ' << settings->incoming.describe()
-                << " [" << discoverySourceName(*found.incomingSource) << "], SMTP " << settings->outgoing.describe()
-                << " [" << discoverySourceName(*found.outgoingSource) << "], login " << settings->incoming.login << "\n";
+    context.out << "Found: " << protocolName(settings->incomingProtocol).toUpper() << ' '
+                << settings->incoming.describe() << " [" << discoverySourceName(*found.incomingSource)
+                << "], SMTP " << settings->outgoing.describe() << " ["
+                << discoverySourceName(*found.outgoingSource) << "], login " << settings->incoming.login
+                << "\n";
     if (!found.provider.note.isEmpty())
-        context.out << "Note from the provider (" << found.provider.name << "): " << found.provider.note << "\n";
+        context.out << "Note from the provider (" << found.provider.name << "): " << found.provider.note
+                    << "\n";
 
     const ConnectionTestResult result = runTest(context, *profile, *settings, password, found.provider.note);
     if (!result.passed() && !onlyCertificateFailures(result)) {
@@ -402,7 +416,7 @@ int accountAdd(Cli::Context &context, QStringList args)
         context.err << "tidings-cli account add: " << e.toString() << Qt::endl;
         return 1;
     }
-    if (const Error e = storeSecrets(context, settings->id, password, false))
+    if (const Error e = storeSecrets(context, profile->db->profileId(), settings->id, password, false))
         context.err << "tidings-cli account add: the password was not saved: " << e.detail << Qt::endl;
     context.out << "Account \"" << settings->name << "\" added (id " << settings->id << ")"
                 << (result.passed() ? "" : "; trust its certificate before using it") << ".\n";
@@ -423,14 +437,17 @@ int accountTest(Cli::Context &context, QStringList args)
     auto account = findAccount(context, *profile, name);
     if (!account)
         return 1;
-    std::optional<QString> password = passwordStdin ? std::optional(readPasswordFromStdin()) : readSecret(account->second.id);
+    std::optional<QString> password = passwordStdin
+                                          ? std::optional(readPasswordFromStdin())
+                                          : readSecret(profile->db->profileId(), account->second.id);
     if (!password) {
         context.err << "tidings-cli account test: no password is stored for \"" << name
                     << "\"; pass it with --password-stdin" << Qt::endl;
         return 1;
     }
     const ProviderPreset *preset = PresetCatalog::builtIn().byId(account->second.providerId);
-    const ConnectionTestResult r = runTest(context, *profile, account->second, *password, preset ? preset->note : QString());
+    const ConnectionTestResult r =
+        runTest(context, *profile, account->second, *password, preset ? preset->note : QString());
     context.out << (r.passed() ? "All steps passed.\n" : "Some steps failed.\n");
     return r.passed() ? 0 : 1;
 }
@@ -460,7 +477,8 @@ int accountTrust(Cli::Context &context, QStringList args)
         ++shown;
         if (yes) {
             bool trusted = false;
-            QObject::connect(&request, &CertificateTrustRequest::answered, &request, [&](bool ok) { trusted = ok; });
+            QObject::connect(&request, &CertificateTrustRequest::answered, &request,
+                             [&](bool ok) { trusted = ok; });
             request.trust();
             if (!trusted) {
                 context.err << "tidings-cli account trust: the pin could not be stored" << Qt::endl;
@@ -472,12 +490,13 @@ int accountTrust(Cli::Context &context, QStringList args)
         }
     }
     if (shown == 0) {
-        context.out << "No refused certificate is waiting for \"" << name << "\". Run tidings-cli account test " << name
-                    << " first.\n";
+        context.out << "No refused certificate is waiting for \"" << name
+                    << "\". Run tidings-cli account test " << name << " first.\n";
         return 0;
     }
     if (!yes) {
-        context.out << "Compare the SHA-256 fingerprint with what your provider or administrator publishes; to trust it, "
+        context.out << "Compare the SHA-256 fingerprint with what your provider or administrator publishes; "
+                       "to trust it, "
                        "run again with --yes.\n";
         return 0;
     }
@@ -504,11 +523,13 @@ int accountRemove(Cli::Context &context, QStringList args)
         context.err << "tidings-cli account remove: " << e.toString() << Qt::endl;
         return 1;
     }
-    if (const Error e = storeSecrets(context, account->second.id, {}, true)) {
-        context.err << "tidings-cli account remove: the keychain entries could not be deleted: " << e.detail << Qt::endl;
+    if (const Error e = storeSecrets(context, profile->db->profileId(), account->second.id, {}, true)) {
+        context.err << "tidings-cli account remove: the keychain entries could not be deleted: " << e.detail
+                    << Qt::endl;
         return 1;
     }
-    context.out << "Account \"" << account->first.name << "\" removed, with its cached mail and its keychain entries.\n";
+    context.out << "Account \"" << account->first.name
+                << "\" removed, with its cached mail and its keychain entries.\n";
     return 0;
 }
 
@@ -540,13 +561,14 @@ int accountCommand(Cli::Context &context)
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("account",
-                    "account add EMAIL --auto --password-stdin [--name NAME] [--pop3] [--ca FILE] [--allow-http] "
-                    "[--autoconfig-url URL]\n"
-                    "account add --name NAME --email ADDR --imap HOST:PORT --imap-security tls|starttls --user USER "
-                    "--password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]\n"
-                    "account list [--json]\n"
-                    "account test NAME [--password-stdin]\n"
-                    "account trust NAME [--yes]\n"
-                    "account remove NAME",
-                    "add, test, trust or remove a mail account", &accountCommand);
+TIDINGS_CLI_COMMAND(
+    "account",
+    "account add EMAIL --auto --password-stdin [--name NAME] [--pop3] [--ca FILE] [--allow-http] "
+    "[--autoconfig-url URL]\n"
+    "account add --name NAME --email ADDR --imap HOST:PORT --imap-security tls|starttls --user USER "
+    "--password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]\n"
+    "account list [--json]\n"
+    "account test NAME [--password-stdin]\n"
+    "account trust NAME [--yes]\n"
+    "account remove NAME",
+    "add, test, trust or remove a mail account", &accountCommand);

@@ -110,7 +110,7 @@ QString plainReason(const TestStep &step)
 
 /// Writes the account's incoming and outgoing secrets; false (after a warning) when no
 /// keychain answered and the password therefore lives only in this process.
-bool storeInKeychain(Context &c, const QString &accountId, const QString &password)
+bool storeInKeychain(Context &c, const QString &profileId, const QString &accountId, const QString &password)
 {
     CredentialStore store;
     bool unavailable = false;
@@ -123,7 +123,7 @@ bool storeInKeychain(Context &c, const QString &accountId, const QString &passwo
         QEventLoop loop;
         bool answered = false;
         Error failure;
-        store.write(CredentialStore::keyFor(accountId, purpose), password, [&](const Error &e) {
+        store.write(CredentialStore::keyFor(profileId, accountId, purpose), password, [&](const Error &e) {
             failure = e;
             answered = true;
             loop.quit();
@@ -299,7 +299,7 @@ int manualAccountAdd(Context &c, QStringList args)
 
     bool saved = false;
     if (!noKeychain)
-        saved = storeInKeychain(c, settings.id, password);
+        saved = storeInKeychain(c, db.value()->profileId(), settings.id, password);
     c.out << "Account \"" << settings.name << "\" added (id " << settings.id << "); "
           << (saved ? "the password is in the keychain." : "the password was not saved: use --password-stdin.")
           << Qt::endl;

@@ -66,13 +66,15 @@ inline std::unique_ptr<Store::Database> openProfile(Context &c, const char *comm
     }
     auto db = Store::Database::open(c.profileDir);
     if (!db) {
-        fail(c, command, QStringLiteral("cannot open the profile %1: %2").arg(c.profileDir, db.error().toString()));
+        fail(c, command,
+             QStringLiteral("cannot open the profile %1: %2").arg(c.profileDir, db.error().toString()));
         return {};
     }
     return std::move(db).value();
 }
 
-inline std::optional<Store::Account> account(Context &c, const char *command, Store::Database &db, const QString &name)
+inline std::optional<Store::Account> account(Context &c, const char *command, Store::Database &db,
+                                             const QString &name)
 {
     Store::AccountStore accounts(db);
     auto found = Sync::findAccount(accounts, name);
@@ -84,8 +86,8 @@ inline std::optional<Store::Account> account(Context &c, const char *command, St
 }
 
 /// A folder by its display name ("INBOX", "Archive/2025") or raw server name.
-inline std::optional<Store::Folder> folder(Context &c, const char *command, Store::Database &db, const Store::Account &a,
-                                           const QString &name)
+inline std::optional<Store::Folder> folder(Context &c, const char *command, Store::Database &db,
+                                           const Store::Account &a, const QString &name)
 {
     auto folders = Store::FolderStore(db).list(a.id);
     if (!folders) {
@@ -93,27 +95,33 @@ inline std::optional<Store::Folder> folder(Context &c, const char *command, Stor
         return std::nullopt;
     }
     for (const Store::Folder &f : folders.value()) {
-        if (f.displayName == name || f.name == name.toUtf8() || (f.isInbox && name.compare(u"INBOX", Qt::CaseInsensitive) == 0))
+        if (f.displayName == name || f.name == name.toUtf8() ||
+            (f.isInbox && name.compare(u"INBOX", Qt::CaseInsensitive) == 0))
             return f;
     }
-    fail(c, command, QStringLiteral("account \"%1\" has no folder \"%2\" (run tidings-cli sync first?)").arg(a.name, name));
+    fail(c, command,
+         QStringLiteral("account \"%1\" has no folder \"%2\" (run tidings-cli sync first?)")
+             .arg(a.name, name));
     return std::nullopt;
 }
 
 /// The credential: @p password when given (--password-stdin), else the keychain entry that
 /// `account add` wrote. The password is held only by this provider, for this process.
-inline Imap::CredentialProvider credentials(const Store::Account &a, std::optional<QString> password)
+inline Imap::CredentialProvider credentials(const QString &profileId, const Store::Account &a,
+                                            std::optional<QString> password)
 {
     if (password)
         return Imap::staticPassword(*password);
-    const QString key = Account::CredentialStore::keyFor(QString::number(a.id), Account::incomingSecretPurpose);
+    const QString key =
+        Account::CredentialStore::keyFor(profileId, QString::number(a.id), Account::incomingSecretPurpose);
     return [key](Imap::CredentialReply reply) {
         auto *store = new Account::CredentialStore();
         store->read(key, [store, reply](const QString &secret, const Error &error) {
             store->deleteLater();
             if (error || secret.isEmpty()) {
-                reply(Error::make(Error::Kind::Config,
-                                  QStringLiteral("no password is stored for this account (use --password-stdin)")));
+                reply(Error::make(
+                    Error::Kind::Config,
+                    QStringLiteral("no password is stored for this account (use --password-stdin)")));
                 return;
             }
             reply(Imap::Credential{Imap::Credential::Kind::Password, secret});
@@ -131,16 +139,14 @@ inline QString plainError(const Error &error)
     case Error::Kind::Tls:
     case Error::Kind::Timeout:
     case Error::Kind::Authentication: {
-        const Account::Diagnosis d =
-            Account::diagnose(Account::ServerKind::Imap, error, std::nullopt, QDateTime::currentDateTimeUtc());
+        const Account::Diagnosis d = Account::diagnose(Account::ServerKind::Imap, error, std::nullopt,
+                                                       QDateTime::currentDateTimeUtc());
         if (!d.explanation.isEmpty())
             return d.explanation + QStringLiteral(" (") + error.toString() + u')';
         break;
     }
-    case Error::Kind::Config:
-        return error.detail; // already a sentence of ours
-    default:
-        break;
+    case Error::Kind::Config: return error.detail; // already a sentence of ours
+    default: break;
     }
     return error.toString();
 }
@@ -162,11 +168,12 @@ inline QString readPasswordLine()
 inline std::unique_ptr<Sync::SyncEngine> engine(Store::Database &db, std::optional<QString> password,
                                                 QList<QSslCertificate> extraCa)
 {
-    return std::make_unique<Sync::SyncEngine>(db, [password, extraCa](const Store::Account &a) {
-        TlsPolicy tls;
-        tls.extraCaCertificates = extraCa;
-        return Sync::imapSettingsFor(a, tls, credentials(a, password));
-    });
+    return std::make_unique<Sync::SyncEngine>(
+        db, [password, extraCa, profileId = db.profileId()](const Store::Account &a) {
+            TlsPolicy tls;
+            tls.extraCaCertificates = extraCa;
+            return Sync::imapSettingsFor(a, tls, credentials(profileId, a, password));
+        });
 }
 
 inline QJsonArray addressesJson(const QString &column)

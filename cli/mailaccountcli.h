@@ -20,9 +20,12 @@ namespace Tidings::Cli {
 struct MailAccount {
     Store::Account stored;
     Account::AccountSettings settings;
+    /// Store::Database::profileId of the profile the account belongs to (keychain keys use it).
+    QString profileId;
 };
 
-inline std::unique_ptr<Store::Database> openStore(const QString &profileDir, const char *command, QTextStream &err)
+inline std::unique_ptr<Store::Database> openStore(const QString &profileDir, const char *command,
+                                                  QTextStream &err)
 {
     auto db = Store::Database::open(profileDir);
     if (!db) {
@@ -47,11 +50,11 @@ inline std::optional<MailAccount> findAccount(Store::Database &db, const QString
         QString problem;
         auto settings = Account::AccountSettings::fromJson(a.settings, &problem);
         if (!settings) {
-            err << "tidings-cli " << command << ": the settings of account \"" << name << "\" are unreadable: "
-                << problem << Qt::endl;
+            err << "tidings-cli " << command << ": the settings of account \"" << name
+                << "\" are unreadable: " << problem << Qt::endl;
             return std::nullopt;
         }
-        return MailAccount{a, *settings};
+        return MailAccount{a, *settings, db.profileId()};
     }
     err << "tidings-cli " << command << ": no account named \"" << name << "\" (see tidings-cli account list)"
         << Qt::endl;
@@ -79,30 +82,32 @@ inline bool readStdinPassword()
 
 /// The secret for @p purpose ("incoming"/"outgoing"): the --password-stdin line, else the keychain;
 /// nullopt after printing why.
-inline std::optional<QString> readSecret(const MailAccount &account, QLatin1StringView purpose, const char *command,
-                                         QTextStream &err)
+inline std::optional<QString> readSecret(const MailAccount &account, QLatin1StringView purpose,
+                                         const char *command, QTextStream &err)
 {
     if (stdinPassword())
         return stdinPassword();
     Account::CredentialStore credentials;
-    const QString id = account.settings.id.isEmpty() ? QString::number(account.stored.id) : account.settings.id;
+    const QString id =
+        account.settings.id.isEmpty() ? QString::number(account.stored.id) : account.settings.id;
     QEventLoop loop;
     std::optional<QString> secret;
     Error error;
     bool answered = false;
-    credentials.read(Account::CredentialStore::keyFor(id, QString(purpose)), [&](const QString &s, const Error &e) {
-        if (e)
-            error = e;
-        else
-            secret = s;
-        answered = true;
-        loop.quit();
-    });
+    credentials.read(Account::CredentialStore::keyFor(account.profileId, id, QString(purpose)),
+                     [&](const QString &s, const Error &e) {
+                         if (e)
+                             error = e;
+                         else
+                             secret = s;
+                         answered = true;
+                         loop.quit();
+                     });
     if (!answered) // the memory-only store answers at once
         loop.exec();
     if (!secret) {
-        err << "tidings-cli " << command << ": no " << purpose << " password for account \"" << account.stored.name
-            << "\" in the keychain (" << error.toString() << ")" << Qt::endl;
+        err << "tidings-cli " << command << ": no " << purpose << " password for account \""
+            << account.stored.name << "\" in the keychain (" << error.toString() << ")" << Qt::endl;
     }
     return secret;
 }

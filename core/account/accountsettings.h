@@ -39,7 +39,8 @@ struct Endpoint {
     /// "imap.example.org:993 (tls)"
     [[nodiscard]] QString describe() const;
     [[nodiscard]] QJsonObject toJson() const;
-    [[nodiscard]] static std::optional<Endpoint> fromJson(const QJsonObject &object, QString *error = nullptr);
+    [[nodiscard]] static std::optional<Endpoint> fromJson(const QJsonObject &object,
+                                                          QString *error = nullptr);
 
     friend bool operator==(const Endpoint &, const Endpoint &) = default;
 };
@@ -55,15 +56,16 @@ struct ServerQuirks {
 
     [[nodiscard]] bool isEmpty() const { return *this == ServerQuirks{}; }
     [[nodiscard]] QJsonObject toJson() const;
-    [[nodiscard]] static std::optional<ServerQuirks> fromJson(const QJsonObject &object, QString *error = nullptr);
+    [[nodiscard]] static std::optional<ServerQuirks> fromJson(const QJsonObject &object,
+                                                              QString *error = nullptr);
 
     friend bool operator==(const ServerQuirks &, const ServerQuirks &) = default;
 };
 
 /// Everything about one account except its secrets: a plain value the store keeps as JSON.
 ///
-/// Passwords never live here; they are in the keychain under CredentialStore::keyFor(id, "incoming")
-/// and keyFor(id, "outgoing").
+/// Passwords never live here; they are in the keychain under CredentialStore::keyFor(profile id, id,
+/// "incoming") and keyFor(profile id, id, "outgoing").
 struct AccountSettings {
     QString id;          ///< stable, never shown; assigned when the account is created
     QString name;        ///< what the person calls it ("Work"); defaults to the address
@@ -74,15 +76,16 @@ struct AccountSettings {
     Endpoint outgoing;
     QString providerId; ///< the preset it came from, if any
     ServerQuirks quirks;
-    bool leaveOnServer = true;  ///< POP3: keep messages on the server after download
-    int leaveOnServerDays = 0;  ///< POP3: delete from the server after this many days (0: never)
+    bool leaveOnServer = true; ///< POP3: keep messages on the server after download
+    int leaveOnServerDays = 0; ///< POP3: delete from the server after this many days (0: never)
     int checkIntervalMinutes = 10;
     QString caFile; ///< PEM file of extra CA certificates to trust for this account (a company CA)
 
     /// Empty when the settings can be used; otherwise one problem per entry.
     [[nodiscard]] QStringList validate() const;
     [[nodiscard]] QJsonObject toJson() const;
-    [[nodiscard]] static std::optional<AccountSettings> fromJson(const QJsonObject &object, QString *error = nullptr);
+    [[nodiscard]] static std::optional<AccountSettings> fromJson(const QJsonObject &object,
+                                                                 QString *error = nullptr);
 
     friend bool operator==(const AccountSettings &, const AccountSettings &) = default;
 };

@@ -12,9 +12,9 @@ namespace {
 
 bool isUnavailable(QKeychain::Error error)
 {
-    return error == QKeychain::NoBackendAvailable || error == QKeychain::NotImplemented
-        || error == QKeychain::AccessDeniedByUser || error == QKeychain::AccessDenied
-        || error == QKeychain::OtherError;
+    return error == QKeychain::NoBackendAvailable || error == QKeychain::NotImplemented ||
+           error == QKeychain::AccessDeniedByUser || error == QKeychain::AccessDenied ||
+           error == QKeychain::OtherError;
 }
 
 } // namespace
@@ -22,14 +22,13 @@ bool isUnavailable(QKeychain::Error error)
 CredentialStore::CredentialStore(QString service, QObject *parent)
     : QObject(parent)
     , m_service(std::move(service))
-{
-}
+{}
 
 CredentialStore::~CredentialStore() = default;
 
-QString CredentialStore::keyFor(const QString &accountId, const QString &purpose)
+QString CredentialStore::keyFor(const QString &profileId, const QString &accountId, const QString &purpose)
 {
-    return accountId + u'/' + purpose;
+    return profileId + u'/' + accountId + u'/' + purpose;
 }
 
 void CredentialStore::fallBackToMemory(const QString &detail)
@@ -53,17 +52,19 @@ void CredentialStore::write(const QString &key, const QString &secret, DoneCallb
     job->setAutoDelete(true);
     job->setKey(key);
     job->setTextData(secret);
-    connect(job, &QKeychain::Job::finished, this, [this, key, secret, done = std::move(done)](QKeychain::Job *j) {
-        if (j->error() == QKeychain::NoError) {
-            done(Error{});
-        } else if (isUnavailable(j->error())) {
-            fallBackToMemory(j->errorString());
-            m_memory.insert(key, secret);
-            done(Error{});
-        } else {
-            done(Error::make(Error::Kind::Storage, QStringLiteral("keychain write failed: ") + j->errorString()));
-        }
-    });
+    connect(job, &QKeychain::Job::finished, this,
+            [this, key, secret, done = std::move(done)](QKeychain::Job *j) {
+                if (j->error() == QKeychain::NoError) {
+                    done(Error{});
+                } else if (isUnavailable(j->error())) {
+                    fallBackToMemory(j->errorString());
+                    m_memory.insert(key, secret);
+                    done(Error{});
+                } else {
+                    done(Error::make(Error::Kind::Storage,
+                                     QStringLiteral("keychain write failed: ") + j->errorString()));
+                }
+            });
     job->start();
 }
 
@@ -72,7 +73,8 @@ void CredentialStore::read(const QString &key, ReadCallback done)
     if (m_memoryOnly) {
         const auto it = m_memory.constFind(key);
         if (it == m_memory.cend())
-            done({}, Error::make(Error::Kind::Storage, QStringLiteral("no password stored for this session")));
+            done({},
+                 Error::make(Error::Kind::Storage, QStringLiteral("no password stored for this session")));
         else
             done(*it, Error{});
         return;
@@ -91,7 +93,8 @@ void CredentialStore::read(const QString &key, ReadCallback done)
             fallBackToMemory(j->errorString());
             const auto it = m_memory.constFind(key);
             if (it == m_memory.cend())
-                done({}, Error::make(Error::Kind::Storage, QStringLiteral("keychain unavailable: ") + j->errorString()));
+                done({}, Error::make(Error::Kind::Storage,
+                                     QStringLiteral("keychain unavailable: ") + j->errorString()));
             else
                 done(*it, Error{});
         }
@@ -114,7 +117,8 @@ void CredentialStore::remove(const QString &key, DoneCallback done)
         if (j->error() == QKeychain::NoError || j->error() == QKeychain::EntryNotFound)
             done(Error{});
         else
-            done(Error::make(Error::Kind::Storage, QStringLiteral("keychain delete failed: ") + j->errorString()));
+            done(Error::make(Error::Kind::Storage,
+                             QStringLiteral("keychain delete failed: ") + j->errorString()));
     });
     job->start();
 }

@@ -30,8 +30,12 @@ public:
     ~CredentialStore() override;
     Q_DISABLE_COPY_MOVE(CredentialStore)
 
-    /// The key for one account's secret of one kind, e.g. keyFor("acc-3", "imap").
-    [[nodiscard]] static QString keyFor(const QString &accountId, const QString &purpose);
+    /// The key for one account's secret of one kind in one profile, e.g.
+    /// keyFor("5f0c…", "3", "incoming") → "5f0c…/3/incoming". The profile id
+    /// (Store::Database::profileId) keeps two profiles whose accounts are both numbered 1 from
+    /// sharing a keychain entry.
+    [[nodiscard]] static QString keyFor(const QString &profileId, const QString &accountId,
+                                        const QString &purpose);
 
     void write(const QString &key, const QString &secret, DoneCallback done);
     void read(const QString &key, ReadCallback done);

@@ -12,9 +12,8 @@
 #include <QSqlError>
 #include <QSqlRecord>
 
-#include <sqlite3.h>
-
 #include <atomic>
+#include <sqlite3.h>
 #include <utility>
 
 namespace Tidings::Store {
@@ -61,8 +60,7 @@ Database::Database(QString profileDir, Options options)
     , m_clock(m_options.clock ? m_options.clock : &SystemClock::instance())
     , m_connectionName(QStringLiteral("tidings-store-%1").arg(g_connectionCounter.fetch_add(1)))
     , m_thread(QThread::currentThread())
-{
-}
+{}
 
 Database::~Database()
 {
@@ -89,7 +87,8 @@ Result<std::unique_ptr<Database>> Database::open(const QString &profileDir, Opti
 
     db->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), db->m_connectionName);
     if (!db->m_db.isValid())
-        return Error::make(Error::Kind::Storage, QStringLiteral("the Qt SQLite driver (QSQLITE) is not available"));
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("the Qt SQLite driver (QSQLITE) is not available"));
     db->m_db.setDatabaseName(path);
     db->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
     if (!db->m_db.open())
@@ -104,7 +103,27 @@ Result<std::unique_ptr<Database>> Database::open(const QString &profileDir, Opti
         return e;
     if (Error e = db->migrate())
         return e;
+    if (Error e = db->loadProfileId())
+        return e;
     return db;
+}
+
+Error Database::loadProfileId()
+{
+    Result<QVariant> hasTable = scalar(
+        QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'profile'"));
+    if (!hasTable)
+        return hasTable.error();
+    if (hasTable->toInt() == 0)
+        return Error{};
+    Result<QVariant> id = scalar(QStringLiteral("SELECT value FROM profile WHERE key = 'id'"));
+    if (!id)
+        return id.error();
+    m_profileId = id->toString();
+    if (m_profileId.isEmpty())
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("the profile has no id (table profile, key 'id')"));
+    return Error{};
 }
 
 Error Database::configure()
@@ -115,8 +134,9 @@ Error Database::configure()
         if (!mode)
             return mode.error();
         if (mode->toString().compare(u"wal", Qt::CaseInsensitive) != 0)
-            return Error::make(Error::Kind::Storage,
-                               QStringLiteral("SQLite refused WAL mode (journal_mode is %1)").arg(mode->toString()));
+            return Error::make(
+                Error::Kind::Storage,
+                QStringLiteral("SQLite refused WAL mode (journal_mode is %1)").arg(mode->toString()));
     }
     for (const char *pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
                                "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32768"}) {
@@ -149,26 +169,29 @@ Error Database::migrate()
     for (const QString &file : files) {
         const QRegularExpressionMatch match = namePattern.match(file);
         if (!match.hasMatch() || match.captured(1).toInt() != expected)
-            return Error::make(Error::Kind::Storage,
-                               QStringLiteral("schema migration %1 is misnamed or out of sequence (expected %2)")
-                                   .arg(file)
-                                   .arg(expected, 4, 10, QLatin1Char('0')));
+            return Error::make(
+                Error::Kind::Storage,
+                QStringLiteral("schema migration %1 is misnamed or out of sequence (expected %2)")
+                    .arg(file)
+                    .arg(expected, 4, 10, QLatin1Char('0')));
         ++expected;
     }
     m_latestVersion = int(files.size());
 
     if (m_schemaVersion > m_latestVersion)
-        return Error::make(Error::Kind::Storage,
-                           QStringLiteral("the database has schema version %1, newer than this Tidings knows (%2); "
-                                          "it was written by a newer version and is left untouched")
-                               .arg(m_schemaVersion)
-                               .arg(m_latestVersion));
+        return Error::make(
+            Error::Kind::Storage,
+            QStringLiteral("the database has schema version %1, newer than this Tidings knows (%2); "
+                           "it was written by a newer version and is left untouched")
+                .arg(m_schemaVersion)
+                .arg(m_latestVersion));
 
     for (int version = m_schemaVersion + 1; version <= m_latestVersion; ++version) {
         const QString file = files.at(version - 1);
         QFile script(dir.filePath(file));
         if (!script.open(QIODevice::ReadOnly))
-            return Error::make(Error::Kind::Storage, QStringLiteral("cannot read schema migration %1").arg(file));
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("cannot read schema migration %1").arg(file));
         const QByteArray sql = script.readAll();
 
         const QString context = QStringLiteral("schema migration %1").arg(file);
@@ -270,8 +293,9 @@ Error Database::requireFullDurability(const char *what) const
 {
     if (m_depth > 0 && m_rootDurability == Durability::Full)
         return {};
-    return Error::make(Error::Kind::Storage,
-                       QStringLiteral("%1 must be written in a Durability::Full transaction").arg(QLatin1String(what)));
+    return Error::make(
+        Error::Kind::Storage,
+        QStringLiteral("%1 must be written in a Durability::Full transaction").arg(QLatin1String(what)));
 }
 
 Error Database::storageError(const QString &context, const QSqlQuery &query)
@@ -285,7 +309,8 @@ Error Database::storageError(const QString &context, const QSqlQuery &query)
 
 Error Database::storageError(const QString &context, const QString &sqliteText, int code)
 {
-    return Error::make(Error::Kind::Storage, context + QStringLiteral(": ") + sqliteText, {}, sqliteCodeName(code));
+    return Error::make(Error::Kind::Storage, context + QStringLiteral(": ") + sqliteText, {},
+                       sqliteCodeName(code));
 }
 
 // --- Transaction -------------------------------------------------------------------------
@@ -296,7 +321,8 @@ Transaction::Transaction(Database &db, Durability durability)
     m_db.assertOwnerThread();
     if (m_db.m_depth == 0) {
         if (durability == Durability::Full) {
-            m_error = execRaw(m_db.m_handle, "PRAGMA synchronous = FULL", QStringLiteral("begin durable transaction"));
+            m_error = execRaw(m_db.m_handle, "PRAGMA synchronous = FULL",
+                              QStringLiteral("begin durable transaction"));
             if (m_error)
                 return;
             m_full = true;
@@ -312,8 +338,9 @@ Transaction::Transaction(Database &db, Durability durability)
         m_db.m_aborted = false;
     } else {
         if (durability == Durability::Full && m_db.m_rootDurability != Durability::Full) {
-            m_error = Error::make(Error::Kind::Storage,
-                                  QStringLiteral("a Durability::Full transaction cannot nest inside a Normal one"));
+            m_error =
+                Error::make(Error::Kind::Storage,
+                            QStringLiteral("a Durability::Full transaction cannot nest inside a Normal one"));
             return;
         }
         if ((m_error = m_db.checkTransactionAlive()))
@@ -336,7 +363,8 @@ Transaction::~Transaction()
 Error Transaction::commit()
 {
     if (!m_open)
-        return m_error ? m_error : Error::make(Error::Kind::Storage, QStringLiteral("the transaction is not open"));
+        return m_error ? m_error
+                       : Error::make(Error::Kind::Storage, QStringLiteral("the transaction is not open"));
     Q_ASSERT_X(m_db.m_depth == m_level, "Tidings::Store::Transaction", "guards must end in reverse order");
 
     if (Error e = m_db.checkTransactionAlive()) {
@@ -356,7 +384,8 @@ Error Transaction::commit()
             execRaw(m_db.m_handle, "PRAGMA synchronous = NORMAL", {});
         return {};
     }
-    e = execRaw(m_db.m_handle, "RELEASE tidings_" + QByteArray::number(m_level), QStringLiteral("release savepoint"));
+    e = execRaw(m_db.m_handle, "RELEASE tidings_" + QByteArray::number(m_level),
+                QStringLiteral("release savepoint"));
     if (e) {
         rollback();
         return e;
@@ -382,7 +411,8 @@ void Transaction::rollback()
     } else {
         if (!m_db.m_aborted && !sqlite3_get_autocommit(handle)) {
             const QByteArray name = "tidings_" + QByteArray::number(m_level);
-            execRaw(handle, "ROLLBACK TO " + name + "; RELEASE " + name, QStringLiteral("rollback savepoint"));
+            execRaw(handle, "ROLLBACK TO " + name + "; RELEASE " + name,
+                    QStringLiteral("rollback savepoint"));
         }
         --m_db.m_depth;
     }

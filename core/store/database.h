@@ -90,6 +90,10 @@ public:
     [[nodiscard]] int schemaVersion() const { return m_schemaVersion; }
     /// The highest migration this build knows.
     [[nodiscard]] int latestSchemaVersion() const { return m_latestVersion; }
+    /// A random identifier made when the profile was created (table `profile`, key 'id').
+    /// Keychain entries are keyed by it so two profiles never share one. Empty only when the
+    /// migrations that create it were not applied (tests with their own migrations).
+    [[nodiscard]] const QString &profileId() const { return m_profileId; }
 
     /// Runs one SQL statement with no result rows (for PRAGMAs and maintenance).
     Error exec(const QString &sql);
@@ -122,6 +126,7 @@ private:
     Database(QString profileDir, Options options);
     Error configure();
     Error migrate();
+    Error loadProfileId();
     QSqlQuery *cached(const QString &sql, Error &error);
     /// Error if SQLite has rolled back the transaction a guard still believes open.
     [[nodiscard]] Error checkTransactionAlive();
@@ -139,6 +144,7 @@ private:
     sqlite3 *m_handle = nullptr;
     QThread *m_thread = nullptr;
     int m_schemaVersion = 0;
+    QString m_profileId;
     int m_latestVersion = 0;
     int m_depth = 0;
     Durability m_rootDurability = Durability::Normal;

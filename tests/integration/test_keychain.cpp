@@ -33,7 +33,8 @@ private Q_SLOTS:
     {
         CredentialStore store(QStringLiteral("Tidings-test"));
         QSignalSpy unavailable(&store, &CredentialStore::keychainUnavailable);
-        const QString key = CredentialStore::keyFor(QStringLiteral("acc-1"), QStringLiteral("imap"));
+        const QString key = CredentialStore::keyFor(QStringLiteral("0123456789abcdef"), QStringLiteral("1"),
+                                                    QStringLiteral("imap"));
         const QString secret = QStringLiteral("пароль with spaces & symbols \"'");
 
         bool written = false;
@@ -91,7 +92,9 @@ private Q_SLOTS:
         // Nothing reached the real keychain.
         CredentialStore real(QStringLiteral("Tidings-test"));
         ReadResult fromKeychain;
-        real.read(QStringLiteral("k"), [&](const QString &s, const Error &e) { fromKeychain = {true, s, e}; });
+        real.read(QStringLiteral("k"), [&](const QString &s, const Error &e) {
+            fromKeychain = {true, s, e};
+        });
         QTRY_VERIFY_WITH_TIMEOUT(fromKeychain.done, 10000);
         QVERIFY(fromKeychain.error);
     }

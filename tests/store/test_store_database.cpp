@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SPDX-FileCopyrightText: Tidings developers
 // Database: migrations, PRAGMAs, the transaction guard, errors, small repositories.
+#include "core/common/clock.h"
 #include "core/store/certificatepinstore.h"
 #include "core/store/contactstore.h"
 #include "storetestutil.h"
-
-#include "core/common/clock.h"
 
 #include <QDir>
 #include <QFile>
@@ -31,13 +30,34 @@ private Q_SLOTS:
         QCOMPARE(db->schemaVersion(), db->latestSchemaVersion());
         QVERIFY(db->latestSchemaVersion() >= 1);
         QCOMPARE(db->scalar(QStringLiteral("PRAGMA user_version"))->toInt(), db->latestSchemaVersion());
-        for (const char *table : {"accounts", "folders", "messages", "message_parts", "message_text", "messages_fts",
-                                  "pending_operations", "pop3_uidls", "outbox", "contacts_seen", "certificate_pins"}) {
+        for (const char *table :
+             {"accounts", "folders", "messages", "message_parts", "message_text", "messages_fts",
+              "pending_operations", "pop3_uidls", "outbox", "contacts_seen", "certificate_pins"}) {
             QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = '%1'")
                                     .arg(QLatin1String(table))),
                      1);
         }
         QCOMPARE(integrity(*db), QStringLiteral("ok"));
+    }
+
+    void profileId_isRandom_andStableAcrossOpens()
+    {
+        QTemporaryDir first;
+        QTemporaryDir second;
+        QString id;
+        {
+            auto db = openOrFail(first.path());
+            QVERIFY(db);
+            id = db->profileId();
+        }
+        QCOMPARE(id.size(), 32); // 16 random bytes in hex
+        auto again = openOrFail(first.path());
+        QVERIFY(again);
+        QCOMPARE(again->profileId(), id);
+        auto other = openOrFail(second.path());
+        QVERIFY(other);
+        QVERIFY(!other->profileId().isEmpty());
+        QVERIFY(other->profileId() != id);
     }
 
     void open_existingDatabase_reopensWithoutMigratingAgain()
@@ -110,13 +130,15 @@ private Q_SLOTS:
         auto broken = Database::open(profile.path(), options);
         QVERIFY(!broken.ok());
         QCOMPARE(broken.error().kind, Error::Kind::Storage);
-        QVERIFY2(broken.error().detail.contains(QStringLiteral("0002_broken.sql")), qPrintable(broken.error().detail));
+        QVERIFY2(broken.error().detail.contains(QStringLiteral("0002_broken.sql")),
+                 qPrintable(broken.error().detail));
 
         QVERIFY(QFile::remove(migrations.filePath(QStringLiteral("0002_broken.sql"))));
         auto db = openOrFail(profile.path(), options);
         QVERIFY(db);
         QCOMPARE(db->schemaVersion(), 1);
-        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")), 0);
+        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")),
+                 0);
     }
 
     void migration_outOfSequenceFile_isRefused()
@@ -140,8 +162,10 @@ private Q_SLOTS:
         auto db = openOrFail(QStringLiteral(":memory:"));
         QVERIFY(db);
         const qint64 account = addAccount(*db, QStringLiteral("a"));
-        const Error e = db->exec(QStringLiteral("INSERT INTO messages (account_id, folder_id, uidvalidity, uid, sort_date) "
-                                                "VALUES (%1, 4242, 1, 1, 0)").arg(account));
+        const Error e = db->exec(
+            QStringLiteral("INSERT INTO messages (account_id, folder_id, uidvalidity, uid, sort_date) "
+                           "VALUES (%1, 4242, 1, 1, 0)")
+                .arg(account));
         QCOMPARE(e.kind, Error::Kind::Storage);
         QVERIFY2(e.detail.contains(QStringLiteral("FOREIGN KEY")), qPrintable(e.detail));
         QCOMPARE(e.responseCode, QByteArray("SQLITE_CONSTRAINT"));
@@ -251,7 +275,8 @@ private Q_SLOTS:
         a.name = QStringLiteral("Работа");
         a.email = QStringLiteral("ivan@example.ru");
         a.protocol = Account::Protocol::Pop3;
-        a.settings = QJsonObject{{QStringLiteral("host"), QStringLiteral("pop.example.ru")}, {QStringLiteral("port"), 995}};
+        a.settings = QJsonObject{{QStringLiteral("host"), QStringLiteral("pop.example.ru")},
+                                 {QStringLiteral("port"), 995}};
         auto id = accounts.add(a);
         STORE_OK(id);
         a.id = *id;
@@ -272,12 +297,14 @@ private Q_SLOTS:
         QVERIFY(db);
         Account a;
         a.name = QStringLiteral("x");
-        a.settings = QJsonObject{{QStringLiteral("smtp"), QJsonObject{{QStringLiteral("Password"), QStringLiteral("hunter2")}}}};
+        a.settings = QJsonObject{
+            {QStringLiteral("smtp"), QJsonObject{{QStringLiteral("Password"), QStringLiteral("hunter2")}}}};
         auto id = AccountStore(*db).add(a);
         QVERIFY(!id.ok());
         QCOMPARE(id.error().kind, Error::Kind::Config);
         QVERIFY(!id.error().detail.contains(QStringLiteral("hunter2")));
-        a.settings = QJsonObject{{QStringLiteral("list"), QJsonArray{QJsonObject{{QStringLiteral("oauthToken"), 1}}}}};
+        a.settings =
+            QJsonObject{{QStringLiteral("list"), QJsonArray{QJsonObject{{QStringLiteral("oauthToken"), 1}}}}};
         QVERIFY(!AccountStore(*db).add(a).ok());
         QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM accounts")), 0);
     }
@@ -290,7 +317,8 @@ private Q_SLOTS:
         const qint64 b = addAccount(*db, QStringLiteral("b"));
         const qint64 fa = addFolder(*db, a, "INBOX", 7);
         const qint64 fb = addFolder(*db, b, "INBOX", 7);
-        STORE_OK(MessageStore(*db).upsertHeaders(fa, 7, {header(1, QStringLiteral("a1")), header(2, QStringLiteral("a2"))}));
+        STORE_OK(MessageStore(*db).upsertHeaders(
+            fa, 7, {header(1, QStringLiteral("a1")), header(2, QStringLiteral("a2"))}));
         STORE_OK(MessageStore(*db).upsertHeaders(fb, 7, {header(1, QStringLiteral("b1"))}));
         STORE_OK(AccountStore(*db).remove(a));
         QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM messages")), 1);

@@ -8,11 +8,12 @@
 #include "tests/sync/synctesthelpers.h"
 
 #include <QJsonArray>
-#include <algorithm>
-#include <functional>
 #include <QRegularExpression>
 #include <QTcpServer>
 #include <QTest>
+
+#include <algorithm>
+#include <functional>
 
 using namespace Tidings;
 using namespace Tidings::Sync;
@@ -36,16 +37,17 @@ class TestSyncCli final : public QObject
 
     QStringList addArgs(const MailUser &user, quint16 imapPort, bool keychain) const
     {
-        QStringList args{QStringLiteral("account"), QStringLiteral("add"),
-                         QStringLiteral("--name"), QStringLiteral("Work"),
-                         QStringLiteral("--email"), user.address,
-                         QStringLiteral("--imap"), QStringLiteral("%1:%2").arg(m_env.host).arg(imapPort),
-                         QStringLiteral("--imap-security"), QStringLiteral("tls"),
-                         QStringLiteral("--user"), user.address,
-                         QStringLiteral("--smtp"), QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort),
-                         QStringLiteral("--smtp-security"), QStringLiteral("tls"),
-                         QStringLiteral("--ca-file"), m_env.caFile,
-                         QStringLiteral("--password-stdin")};
+        QStringList args{
+            QStringLiteral("account"),         QStringLiteral("add"),
+            QStringLiteral("--name"),          QStringLiteral("Work"),
+            QStringLiteral("--email"),         user.address,
+            QStringLiteral("--imap"),          QStringLiteral("%1:%2").arg(m_env.host).arg(imapPort),
+            QStringLiteral("--imap-security"), QStringLiteral("tls"),
+            QStringLiteral("--user"),          user.address,
+            QStringLiteral("--smtp"),          QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort),
+            QStringLiteral("--smtp-security"), QStringLiteral("tls"),
+            QStringLiteral("--ca-file"),       m_env.caFile,
+            QStringLiteral("--password-stdin")};
         if (!keychain)
             args << QStringLiteral("--no-keychain");
         return args;
@@ -85,7 +87,8 @@ private Q_SLOTS:
     {
         const MailUser user = freshUser();
         for (int i = 1; i <= 3; ++i)
-            QVERIFY(m_env.deliver(user, message("Cli " + QByteArray::number(i), "Body number " + QByteArray::number(i) + ".\r\n")));
+            QVERIFY(m_env.deliver(user, message("Cli " + QByteArray::number(i),
+                                                "Body number " + QByteArray::number(i) + ".\r\n")));
         Test::TestProfile profile;
 
         CliRun r = runCli(profile.path(), addArgs(user, m_env.imapsPort, true), user.password);
@@ -93,13 +96,15 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains("the password is in the keychain"), qPrintable(r.describe()));
         QVERIFY(!r.out.contains(user.password.toUtf8()));
 
-        r = runCli(profile.path(), {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(r.jsonLines().size(), 1);
         const QJsonObject listed = r.jsonLines().first();
         QCOMPARE(listed.value(QStringLiteral("name")).toString(), QStringLiteral("Work"));
         QCOMPARE(listed.value(QStringLiteral("protocol")).toString(), QStringLiteral("imap"));
-        QCOMPARE(listed.value(QStringLiteral("incoming")).toObject().value(QStringLiteral("port")).toInt(), int(m_env.imapsPort));
+        QCOMPARE(listed.value(QStringLiteral("incoming")).toObject().value(QStringLiteral("port")).toInt(),
+                 int(m_env.imapsPort));
 
         // The password comes from the keychain from now on.
         r = runCli(profile.path(), {QStringLiteral("sync"), QStringLiteral("--once")});
@@ -107,17 +112,20 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains("Work: up to date"), qPrintable(r.describe()));
         QVERIFY2(r.out.contains("3 messages, 3 unread"), qPrintable(r.describe()));
 
-        r = runCli(profile.path(), {QStringLiteral("folders"), QStringLiteral("Work"), QStringLiteral("--json")});
+        r = runCli(profile.path(),
+                   {QStringLiteral("folders"), QStringLiteral("Work"), QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QHash<QString, QJsonObject> folders;
         for (const QJsonObject &o : r.jsonLines())
             folders.insert(o.value(QStringLiteral("name")).toString(), o);
         QVERIFY2(folders.contains(QStringLiteral("INBOX")), qPrintable(r.describe()));
         QCOMPARE(folders.value(QStringLiteral("INBOX")).value(QStringLiteral("total")).toInt(), 3);
-        QCOMPARE(folders.value(QStringLiteral("Trash")).value(QStringLiteral("special_use")).toString(), QStringLiteral("\\Trash"));
+        QCOMPARE(folders.value(QStringLiteral("Trash")).value(QStringLiteral("special_use")).toString(),
+                 QStringLiteral("\\Trash"));
         QVERIFY(folders.contains(QStringLiteral("Junk")));
 
-        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("INBOX"), QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         const QList<QJsonObject> messages = r.jsonLines();
         QCOMPARE(messages.size(), 3);
@@ -137,12 +145,16 @@ private Q_SLOTS:
             QCOMPARE(m.value(QStringLiteral("date")).toString(), QStringLiteral("2026-03-05T08:07:03Z"));
             const QJsonArray from = m.value(QStringLiteral("from")).toArray();
             QCOMPARE(from.size(), 1);
-            QCOMPARE(from.at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("Alice Example"));
-            QCOMPARE(from.at(0).toObject().value(QStringLiteral("address")).toString(), QStringLiteral("alice@tidings.test"));
+            QCOMPARE(from.at(0).toObject().value(QStringLiteral("name")).toString(),
+                     QStringLiteral("Alice Example"));
+            QCOMPARE(from.at(0).toObject().value(QStringLiteral("address")).toString(),
+                     QStringLiteral("alice@tidings.test"));
             const QJsonArray to = m.value(QStringLiteral("to")).toArray();
             QCOMPARE(to.size(), 1);
-            QCOMPARE(to.at(0).toObject().value(QStringLiteral("name")).toString(), QStringLiteral("Doe, Bob"));
-            QCOMPARE(to.at(0).toObject().value(QStringLiteral("address")).toString(), QStringLiteral("bob@tidings.test"));
+            QCOMPARE(to.at(0).toObject().value(QStringLiteral("name")).toString(),
+                     QStringLiteral("Doe, Bob"));
+            QCOMPARE(to.at(0).toObject().value(QStringLiteral("address")).toString(),
+                     QStringLiteral("bob@tidings.test"));
             const QString subject = m.value(QStringLiteral("subject")).toString();
             QVERIFY(subject.startsWith(QStringLiteral("Cli ")));
             QCOMPARE(m.value(QStringLiteral("message_id")).toString(),
@@ -155,19 +167,26 @@ private Q_SLOTS:
         const QString second = QString::number(uids.at(1));
         const QString third = QString::number(uids.at(0));
 
-        r = runCli(profile.path(), {QStringLiteral("show"), QStringLiteral("Work"), QStringLiteral("INBOX"), first, QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("show"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    first, QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(r.jsonLines().size(), 1);
         QCOMPARE(r.jsonLines().first().value(QStringLiteral("subject")).toString(), QStringLiteral("Cli 1"));
-        QVERIFY2(r.jsonLines().first().value(QStringLiteral("text")).toString().contains(QStringLiteral("Body number 1.")),
+        QVERIFY2(r.jsonLines()
+                     .first()
+                     .value(QStringLiteral("text"))
+                     .toString()
+                     .contains(QStringLiteral("Body number 1.")),
                  qPrintable(r.describe()));
 
-        r = runCli(profile.path(), {QStringLiteral("flag"), QStringLiteral("Work"), QStringLiteral("INBOX"), first,
-                                    QStringLiteral("+flagged"), QStringLiteral("+seen")});
+        r = runCli(profile.path(), {QStringLiteral("flag"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    first, QStringLiteral("+flagged"), QStringLiteral("+seen")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        r = runCli(profile.path(), {QStringLiteral("move"), QStringLiteral("Work"), QStringLiteral("INBOX"), second, QStringLiteral("Junk")});
+        r = runCli(profile.path(), {QStringLiteral("move"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    second, QStringLiteral("Junk")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        r = runCli(profile.path(), {QStringLiteral("delete"), QStringLiteral("Work"), QStringLiteral("INBOX"), third});
+        r = runCli(profile.path(),
+                   {QStringLiteral("delete"), QStringLiteral("Work"), QStringLiteral("INBOX"), third});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
 
         // The server, seen by another client.
@@ -195,18 +214,20 @@ private Q_SLOTS:
         COMPARE_WITH_SERVER(*db.value(), account, *other, "Trash");
 
         // The subjects moved with the messages.
-        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("Junk"), QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("Junk"),
+                                    QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(r.jsonLines().size(), 1);
         QCOMPARE(r.jsonLines().first().value(QStringLiteral("subject")).toString(), QStringLiteral("Cli 2"));
-        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("Trash"), QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("Trash"),
+                                    QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QCOMPARE(r.jsonLines().size(), 1);
         QCOMPARE(r.jsonLines().first().value(QStringLiteral("subject")).toString(), QStringLiteral("Cli 3"));
 
-        // Removing the account also removes its keychain entries (the keyring is shared by
-        // this test's functions, and keychain keys are per account id, not per profile).
-        r = runCli(profile.path(), {QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("Work")});
+        // Removing the account also removes its keychain entries.
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("Work")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
     }
 
@@ -225,19 +246,26 @@ private Q_SLOTS:
         verifyOnePlainLine(r);
         QVERIFY2(r.err.contains("no password is stored"), qPrintable(r.describe()));
 
-        r = runCli(profile.path(), {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
-                                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
+        r = runCli(profile.path(),
+                   {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
+                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
                    user.password);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
         QVERIFY2(r.out.contains("1 messages, 1 unread"), qPrintable(r.describe()));
 
         // --offline-days: the body came with the sync, so `show` needs no password now.
-        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("INBOX"), QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("list"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0 && r.jsonLines().size() == 1, qPrintable(r.describe()));
         const QString uid = QString::number(r.jsonLines().first().value(QStringLiteral("uid")).toInteger());
-        r = runCli(profile.path(), {QStringLiteral("show"), QStringLiteral("Work"), QStringLiteral("INBOX"), uid, QStringLiteral("--json")});
+        r = runCli(profile.path(), {QStringLiteral("show"), QStringLiteral("Work"), QStringLiteral("INBOX"),
+                                    uid, QStringLiteral("--json")});
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        QVERIFY2(r.jsonLines().first().value(QStringLiteral("text")).toString().contains(QStringLiteral("Hello from the sync test.")),
+        QVERIFY2(r.jsonLines()
+                     .first()
+                     .value(QStringLiteral("text"))
+                     .toString()
+                     .contains(QStringLiteral("Hello from the sync test.")),
                  qPrintable(r.describe()));
     }
 
@@ -245,11 +273,13 @@ private Q_SLOTS:
     {
         const MailUser user = freshUser();
         Test::TestProfile profile;
-        CliRun r = runCli(profile.path(), addArgs(user, m_env.imapsPort, true), QStringLiteral("not-the-password"));
+        CliRun r =
+            runCli(profile.path(), addArgs(user, m_env.imapsPort, true), QStringLiteral("not-the-password"));
         verifyOnePlainLine(r);
         QVERIFY2(r.err.contains("not added"), qPrintable(r.describe()));
         QVERIFY(!r.err.contains("not-the-password"));
-        r = runCli(profile.path(), {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.jsonLines().size(), 0);
     }
@@ -260,8 +290,9 @@ private Q_SLOTS:
         Test::TestProfile profile;
         CliRun r = runCli(profile.path(), addArgs(user, m_env.imapsPort, false), user.password);
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
-        r = runCli(profile.path(), {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
-                                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
+        r = runCli(profile.path(),
+                   {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
+                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
                    QStringLiteral("not-the-password"));
         verifyOnePlainLine(r);
         QVERIFY2(r.err.contains("refused the login name or password"), qPrintable(r.describe()));
@@ -294,8 +325,9 @@ private Q_SLOTS:
             row.settings = settings;
             QCOMPARE(accounts.update(row), Error());
         }
-        r = runCli(profile.path(), {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
-                                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
+        r = runCli(profile.path(),
+                   {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
+                    QStringLiteral("Work"), QStringLiteral("--password-stdin")},
                    user.password);
         verifyOnePlainLine(r);
         QVERIFY2(r.err.contains("Nothing answers"), qPrintable(r.describe()));
