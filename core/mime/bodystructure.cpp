@@ -67,8 +67,9 @@ QByteArray parameterList(const BodyStructure::Parameters &parameters, bool skipB
 bool isContentField(const QByteArray &name)
 {
     const QByteArray lower = name.toLower();
-    return lower == "content-type" || lower == "content-transfer-encoding" || lower == "content-disposition"
-        || lower == "content-id" || lower == "content-description" || lower == "mime-version";
+    return lower == "content-type" || lower == "content-transfer-encoding" ||
+           lower == "content-disposition" || lower == "content-id" || lower == "content-description" ||
+           lower == "mime-version";
 }
 
 struct Writer {
@@ -101,8 +102,8 @@ struct Writer {
         if (!s.encoding.isEmpty() && type != "multipart")
             out += "Content-Transfer-Encoding: " + token(s.encoding, "7bit") + "\r\n";
         if (!s.disposition.isEmpty())
-            out += "Content-Disposition: " + token(s.disposition, "attachment")
-                + parameterList(s.dispositionParameters, false) + "\r\n";
+            out += "Content-Disposition: " + token(s.disposition, "attachment") +
+                   parameterList(s.dispositionParameters, false) + "\r\n";
         if (!s.contentId.isEmpty())
             out += "Content-ID: " + clean(s.contentId) + "\r\n";
         if (!s.description.isEmpty())
@@ -139,10 +140,10 @@ struct Writer {
             return;
         }
         const bool multipart = s.type.compare("multipart", Qt::CaseInsensitive) == 0;
-        const bool message = s.type.compare("message", Qt::CaseInsensitive) == 0
-            && (s.subtype.compare("rfc822", Qt::CaseInsensitive) == 0
-                || s.subtype.compare("global", Qt::CaseInsensitive) == 0)
-            && s.children.size() == 1;
+        const bool message = s.type.compare("message", Qt::CaseInsensitive) == 0 &&
+                             (s.subtype.compare("rfc822", Qt::CaseInsensitive) == 0 ||
+                              s.subtype.compare("global", Qt::CaseInsensitive) == 0) &&
+                             s.children.size() == 1;
         const QByteArray b = multipart ? boundary() : QByteArray();
         contentFields(s, b);
         out += "\r\n";
@@ -151,7 +152,8 @@ struct Writer {
             for (const BodyStructure &child : s.children) {
                 ++index;
                 out += "--" + b + "\r\n";
-                entity(child, section.isEmpty() ? QString::number(index) : section % u'.' % QString::number(index),
+                entity(child,
+                       section.isEmpty() ? QString::number(index) : section % u'.' % QString::number(index),
                        depth + 1);
                 out += "\r\n";
             }
@@ -190,6 +192,11 @@ Message StructureBuilder::build(const QByteArray &header, const BodyStructure &s
         if (index < 0)
             continue;
         Part &part = message.parts[index];
+        // Not fetched: no content, and the size the server announced (still encoded) as
+        // the best estimate of the decoded one.
+        part.source.clear();
+        part.contentOffset = 0;
+        part.contentLength = -1;
         part.size = part.transferEncoding == "base64" ? encodedSize * 3 / 4 : encodedSize;
     }
     return message;

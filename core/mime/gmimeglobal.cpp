@@ -32,6 +32,17 @@ GMimeStream *newMemoryStream(QByteArrayView bytes)
     return g_mime_stream_mem_new_with_buffer(bytes.data(), size_t(bytes.size()));
 }
 
+GMimeStream *newBorrowedMemoryStream(QByteArrayView bytes, GByteArray *holder)
+{
+    // GByteArray's two fields are public API; the stream only reads them as long as it
+    // is not written to, and with owner off it never frees them.
+    holder->data = reinterpret_cast<guint8 *>(const_cast<char *>(bytes.data()));
+    holder->len = guint(bytes.size());
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(holder);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    return stream;
+}
+
 QByteArray memoryStreamBytes(GMimeStream *stream)
 {
     GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));

@@ -4,10 +4,10 @@
 // outside core/mime; GMime types do not leave this directory.
 #pragma once
 
-#include <gmime/gmime.h>
-
 #include <QByteArray>
 #include <QByteArrayView>
+
+#include <gmime/gmime.h>
 
 namespace Tidings::Mime::Detail {
 
@@ -16,16 +16,21 @@ namespace Tidings::Mime::Detail {
 void ensureGMime();
 
 /// Owns one GObject reference.
-template<typename T>
-class GRef final
+template <typename T> class GRef final
 {
 public:
     GRef() = default;
-    explicit GRef(T *object) : m_object(object) {}
+    explicit GRef(T *object)
+        : m_object(object)
+    {}
     ~GRef() { reset(); }
     GRef(const GRef &) = delete;
     GRef &operator=(const GRef &) = delete;
-    GRef(GRef &&other) noexcept : m_object(other.m_object) { other.m_object = nullptr; }
+    GRef(GRef &&other) noexcept
+        : m_object(other.m_object)
+    {
+        other.m_object = nullptr;
+    }
     GRef &operator=(GRef &&other) noexcept
     {
         if (this != &other) {
@@ -59,6 +64,12 @@ private:
 
 /// A memory stream over a copy of bytes.
 [[nodiscard]] GMimeStream *newMemoryStream(QByteArrayView bytes);
+
+/// A memory stream that reads bytes in place instead of copying them. holder is filled
+/// in to describe bytes; bytes and holder must outlive the stream and every GMime object
+/// parsed from it (substreams refer to the same memory), and nothing may write to the
+/// stream.
+[[nodiscard]] GMimeStream *newBorrowedMemoryStream(QByteArrayView bytes, GByteArray *holder);
 
 /// The bytes a GMimeStreamMem holds.
 [[nodiscard]] QByteArray memoryStreamBytes(GMimeStream *stream);

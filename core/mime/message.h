@@ -38,48 +38,73 @@ struct Part final {
     /// a single-part body, "2.1" nested, "3" for a message/rfc822 part whose own body then
     /// has "3.1" (single part) or "3.1", "3.2"... (multipart).
     QString section;
-    int parent = -1;                 ///< index in Message::parts, -1 for the root
-    int depth = 0;                   ///< 0 for the root
-    QByteArray contentType;          ///< lower case "type/subtype", e.g. "text/plain"
-    QByteArray charset;              ///< declared charset, lower case; empty when none
-    QByteArray usedCharset;          ///< charset actually used to decode text (declared or detected)
-    QByteArray transferEncoding;     ///< lower case, e.g. "base64"; empty for 7bit/none
+    int parent = -1;             ///< index in Message::parts, -1 for the root
+    int depth = 0;               ///< 0 for the root
+    QByteArray contentType;      ///< lower case "type/subtype", e.g. "text/plain"
+    QByteArray charset;          ///< declared charset, lower case; empty when none
+    QByteArray usedCharset;      ///< charset actually used to decode text (declared or detected)
+    QByteArray transferEncoding; ///< lower case, e.g. "base64"; empty for 7bit/none
     Disposition disposition = Disposition::None;
-    QString filename;                ///< RFC 2231 / RFC 2047 / name= decoded, not yet sanitised
-    QByteArray contentId;            ///< without angle brackets
-    QString description;             ///< Content-Description, decoded
-    qint64 size = 0;                 ///< decoded size in bytes (leaf parts)
-    QString text;                    ///< decoded Unicode text for text/* leaf parts
-    QByteArray data;                 ///< decoded bytes for non-text leaf parts
-    QList<Header> headers;           ///< this part's own header fields
+    QString filename;     ///< RFC 2231 / RFC 2047 / name= decoded, not yet sanitised
+    QByteArray contentId; ///< without angle brackets
+    QString description;  ///< Content-Description, decoded
+    /// Decoded size in bytes of a leaf or message/rfc822 part. Exact for text parts, for
+    /// content without transfer encoding and for base64 (counted from the encoded
+    /// characters); for quoted-printable and uuencode computed from the escapes and line
+    /// lengths, which is exact for well-formed content and may be off by a few bytes
+    /// otherwise (the number for display; decodedContent().size() is the truth).
+    qint64 size = 0;
+    QString text; ///< decoded Unicode text for text/* leaf parts
+    /// The bytes the content was read from, shared (not copied) with the parsed message:
+    /// the whole raw message for parts from Parser::parse. encodedContent() is the slice of
+    /// it that belongs to this part.
+    QByteArray source;
+    qsizetype contentOffset = 0;  ///< start of this part's content in source
+    qsizetype contentLength = -1; ///< length of the content in source; -1: not available
+    QList<Header> headers;        ///< this part's own header fields
     /// For message/rfc822 parts: the encapsulated message's subject and sender.
     QString embeddedSubject;
     QList<Address> embeddedFrom;
 
     [[nodiscard]] bool isMultipart() const { return contentType.startsWith("multipart/"); }
-    [[nodiscard]] bool isMessage() const { return contentType == "message/rfc822" || contentType == "message/global"; }
+    [[nodiscard]] bool isMessage() const
+    {
+        return contentType == "message/rfc822" || contentType == "message/global";
+    }
     [[nodiscard]] bool isText() const { return contentType.startsWith("text/"); }
     [[nodiscard]] bool isContainer() const { return isMultipart() || isMessage(); }
-    /// The decoded bytes: UTF-8 for text parts, the content as is otherwise.
-    [[nodiscard]] QByteArray content() const { return isText() ? text.toUtf8() : data; }
+    /// Whether the content is at hand (false for an IMAP section not fetched yet, for
+    /// multiparts and for a part cut off by a parse limit).
+    [[nodiscard]] bool hasContent() const { return contentLength >= 0; }
+    /// The content as it stands in the message, still transfer-encoded (transferEncoding
+    /// says how). For a message/rfc822 part: the encapsulated message, headers included.
+    /// Empty when !hasContent(). A view into source: valid while this Part lives.
+    [[nodiscard]] QByteArrayView encodedContent() const;
+    /// The content with its transfer encoding undone (base64, quoted-printable, uuencode;
+    /// RFC 2045 §6), decoded only now: attachments are decoded when saved, opened or
+    /// forwarded, never during the parse. For a message/rfc822 part: the encapsulated
+    /// message's raw bytes. Text parts give their bytes before charset conversion.
+    [[nodiscard]] QByteArray decodedContent() const;
+    /// The decoded bytes: UTF-8 for text parts, decodedContent() otherwise.
+    [[nodiscard]] QByteArray content() const { return isText() ? text.toUtf8() : decodedContent(); }
 };
 
 /// Why a message was cut short: parsing stopped at a bound and says so to the user.
 enum class Complexity {
     Ok,
-    TooDeep,        ///< more nested multiparts/messages than ParseLimits::maxDepth
-    TooManyParts,   ///< more parts than ParseLimits::maxParts
-    HeaderTooLarge, ///< a header block larger than ParseLimits::maxHeaderBytes
+    TooDeep,          ///< more nested multiparts/messages than ParseLimits::maxDepth
+    TooManyParts,     ///< more parts than ParseLimits::maxParts
+    HeaderTooLarge,   ///< a header block larger than ParseLimits::maxHeaderBytes
     TooManyAddresses, ///< an address header with more than ParseLimits::maxAddresses mailboxes
 };
 
 /// The bounds every parse holds to. A message beyond them is shown as far as the bound and
 /// carries Message::tooComplex with a note, never a crash.
 struct ParseLimits final {
-    int maxDepth = 32;                  ///< nesting of multipart and message/rfc822
-    int maxParts = 10000;               ///< MIME parts in one message, all levels
+    int maxDepth = 32;                     ///< nesting of multipart and message/rfc822
+    int maxParts = 10000;                  ///< MIME parts in one message, all levels
     qsizetype maxHeaderBytes = 256 * 1024; ///< one header block (top level or a part's)
-    int maxAddresses = 1000;            ///< mailboxes kept per address header
+    int maxAddresses = 1000;               ///< mailboxes kept per address header
 };
 
 /// A parsed message as the viewer, reply, search and the store use it: a plain value type,
@@ -95,14 +120,14 @@ struct Message final {
     QList<Address> to;
     QList<Address> cc;
     QList<Address> bcc;
-    QDateTime date;              ///< UTC; invalid when missing or unparsable
-    QByteArray messageId;        ///< without angle brackets
-    QByteArray inReplyTo;        ///< first msg-id of In-Reply-To, without angle brackets
+    QDateTime date;               ///< UTC; invalid when missing or unparsable
+    QByteArray messageId;         ///< without angle brackets
+    QByteArray inReplyTo;         ///< first msg-id of In-Reply-To, without angle brackets
     QList<QByteArray> references; ///< msg-ids of References, oldest first, without brackets
 
-    QList<Part> parts;           ///< pre-order; parts[0] is the root body when not empty
-    int bestTextIndex = -1;      ///< the preferred text/plain body part, -1 if none
-    int bestHtmlIndex = -1;      ///< the preferred text/html body part, -1 if none
+    QList<Part> parts;            ///< pre-order; parts[0] is the root body when not empty
+    int bestTextIndex = -1;       ///< the preferred text/plain body part, -1 if none
+    int bestHtmlIndex = -1;       ///< the preferred text/html body part, -1 if none
     QList<int> attachmentIndexes; ///< parts shown as attachments, in order
 
     /// Parser findings in plain words (duplicated headers, missing boundaries, ...).

@@ -31,8 +31,8 @@ QByteArray cleanAddress(const QString &address)
     result.reserve(utf8.size());
     for (char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u == 0x7F || c == '<' || c == '>' || c == ',' || c == ';' || c == '(' || c == ')'
-            || c == '"' || c == '\\' || c == ':')
+        if (u <= 0x20 || u == 0x7F || c == '<' || c == '>' || c == ',' || c == ';' || c == '(' || c == ')' ||
+            c == '"' || c == '\\' || c == ':')
             continue;
         result.append(c);
     }
@@ -97,7 +97,8 @@ bool needsEncoding(const QByteArray &bytes)
 void setContent(GMimePart *part, const QByteArray &bytes)
 {
     GRef<GMimeStream> stream(Detail::newMemoryStream(bytes));
-    GRef<GMimeDataWrapper> wrapper(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+    GRef<GMimeDataWrapper> wrapper(
+        g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
     g_mime_part_set_content(part, wrapper.get());
 }
 
@@ -107,8 +108,9 @@ GMimeObject *textPart(const char *subtype, const QString &text)
     const QByteArray bytes = bodyBytes(text);
     setContent(GMIME_PART(part), bytes);
     g_mime_text_part_set_charset(part, Charset::isAscii(bytes) ? "us-ascii" : "utf-8");
-    g_mime_part_set_content_encoding(GMIME_PART(part), needsEncoding(bytes) ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
-                                                                             : GMIME_CONTENT_ENCODING_7BIT);
+    g_mime_part_set_content_encoding(GMIME_PART(part), needsEncoding(bytes)
+                                                           ? GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+                                                           : GMIME_CONTENT_ENCODING_7BIT);
     return GMIME_OBJECT(part);
 }
 
@@ -125,12 +127,14 @@ GMimeObject *attachmentPart(const MessageBuilder::Attachment &attachment)
     QByteArray mimeType = validMimeType(attachment.mimeType);
     if (mimeType.isEmpty()) {
         static const QMimeDatabase database;
-        mimeType = validMimeType(database.mimeTypeForFileNameAndData(attachment.filename, attachment.data).name().toLatin1());
+        mimeType = validMimeType(
+            database.mimeTypeForFileNameAndData(attachment.filename, attachment.data).name().toLatin1());
         if (mimeType.isEmpty())
             mimeType = QByteArrayLiteral("application/octet-stream");
     }
     const qsizetype slash = mimeType.indexOf('/');
-    GMimePart *part = g_mime_part_new_with_type(mimeType.left(slash).constData(), mimeType.mid(slash + 1).constData());
+    GMimePart *part =
+        g_mime_part_new_with_type(mimeType.left(slash).constData(), mimeType.mid(slash + 1).constData());
     setContent(part, attachment.data);
     g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
     g_mime_object_set_disposition(GMIME_OBJECT(part), "attachment");
@@ -138,9 +142,11 @@ GMimeObject *attachmentPart(const MessageBuilder::Attachment &attachment)
     if (!name.isEmpty()) {
         g_mime_part_set_filename(part, name.constData());
         if (!Charset::isAscii(name)) {
-            preferUtf8(g_mime_content_disposition_get_parameters(g_mime_object_get_content_disposition(GMIME_OBJECT(part))),
+            preferUtf8(g_mime_content_disposition_get_parameters(
+                           g_mime_object_get_content_disposition(GMIME_OBJECT(part))),
                        "filename");
-            preferUtf8(g_mime_content_type_get_parameters(g_mime_object_get_content_type(GMIME_OBJECT(part))), "name");
+            preferUtf8(g_mime_content_type_get_parameters(g_mime_object_get_content_type(GMIME_OBJECT(part))),
+                       "name");
         }
     }
     return GMIME_OBJECT(part);
@@ -173,7 +179,8 @@ void addMailboxes(GMimeMessage *message, GMimeAddressType type, const QList<Addr
         if (addr.isEmpty())
             continue;
         const QByteArray name = headerText(address.name);
-        g_mime_message_add_mailbox(message, type, name.isEmpty() ? nullptr : name.constData(), addr.constData());
+        g_mime_message_add_mailbox(message, type, name.isEmpty() ? nullptr : name.constData(),
+                                   addr.constData());
     }
 }
 
@@ -202,7 +209,8 @@ bool containsAddress(const QList<Address> &list, const Address &address)
 }
 
 /// Appends the addresses not yet in seen and not in exclude, merging duplicates.
-void appendUnique(QList<Address> &out, const QList<Address> &in, QList<Address> &seen, const QList<Address> &exclude)
+void appendUnique(QList<Address> &out, const QList<Address> &in, QList<Address> &seen,
+                  const QList<Address> &exclude)
 {
     for (const Address &address : in) {
         if (address.address.isEmpty() || containsAddress(exclude, address))
@@ -278,8 +286,8 @@ QByteArray MessageBuilder::build(Bcc bcc)
 
     const QByteArray inReplyTo = cleanId(m_inReplyTo);
     if (!inReplyTo.isEmpty())
-        g_mime_object_set_header(GMIME_OBJECT(message.get()), "In-Reply-To", QByteArray('<' + inReplyTo + '>').constData(),
-                                 nullptr);
+        g_mime_object_set_header(GMIME_OBJECT(message.get()), "In-Reply-To",
+                                 QByteArray('<' + inReplyTo + '>').constData(), nullptr);
     QList<QByteArray> references;
     for (const QByteArray &reference : std::as_const(m_references)) {
         const QByteArray id = cleanId(reference);
@@ -287,7 +295,8 @@ QByteArray MessageBuilder::build(Bcc bcc)
             references.append('<' + id + '>');
     }
     if (!references.isEmpty())
-        g_mime_object_set_header(GMIME_OBJECT(message.get()), "References", references.join(' ').constData(), nullptr);
+        g_mime_object_set_header(GMIME_OBJECT(message.get()), "References", references.join(' ').constData(),
+                                 nullptr);
 
     GMimeObject *body = textPart("plain", m_plainText);
     if (!m_html.isEmpty()) {
@@ -366,8 +375,8 @@ QString MessageBuilder::quote(const QString &text)
     return lines.join(u'\n');
 }
 
-MessageBuilder MessageBuilder::reply(const Message &original, ReplyMode mode, const QList<Address> &ownAddresses,
-                                     const QuoteOptions &options)
+MessageBuilder MessageBuilder::reply(const Message &original, ReplyMode mode,
+                                     const QList<Address> &ownAddresses, const QuoteOptions &options)
 {
     MessageBuilder builder;
     builder.setSubject(replySubject(original.subject));
@@ -438,8 +447,9 @@ MessageBuilder MessageBuilder::forwardInline(const Message &original, const Quot
     for (int index : original.attachmentIndexes) {
         const Part &part = original.parts.at(index);
         if (part.isMessage()) {
-            builder.attachMessage(part.data, part.filename.isEmpty() ? part.embeddedSubject + QLatin1String(".eml")
-                                                                     : part.filename);
+            builder.attachMessage(part.decodedContent(), part.filename.isEmpty()
+                                                             ? part.embeddedSubject + QLatin1String(".eml")
+                                                             : part.filename);
         } else {
             builder.addAttachment({part.filename, part.contentType, part.content()});
         }
@@ -476,7 +486,7 @@ MessageBuilder MessageBuilder::fromDraft(const Message &draft)
     for (int index : draft.attachmentIndexes) {
         const Part &part = draft.parts.at(index);
         if (part.isMessage())
-            builder.attachMessage(part.data, part.filename);
+            builder.attachMessage(part.decodedContent(), part.filename);
         else
             builder.addAttachment({part.filename, part.contentType, part.content()});
     }

@@ -27,6 +27,11 @@ void fillHeaderFields(Message &message, const QList<RawHeader> &headers, const P
 /// Chooses bestTextIndex, bestHtmlIndex and attachmentIndexes from the part tree.
 void selectBodies(Message &message);
 
+/// The size content will have once its transfer encoding (as in Part::transferEncoding) is
+/// undone, without decoding it: exact for identity encodings and base64, computed from
+/// escapes and line lengths for quoted-printable and uuencode.
+[[nodiscard]] qint64 decodedSizeEstimate(QByteArrayView encoded, const QByteArray &transferEncoding);
+
 /// Marks the message as cut short (keeps the first reason).
 void markTooComplex(Message &message, Complexity reason);
 

@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <algorithm>
 #include <vector>
 
 namespace Tidings::Mime {
@@ -51,10 +52,8 @@ bool isCraftedWarning(GMimeParserWarning code)
     case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
     case GMIME_CRIT_NESTING_OVERFLOW:
     case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-    case GMIME_WARN_MALFORMED_MULTIPART:
-        return true;
-    default:
-        return false;
+    case GMIME_WARN_MALFORMED_MULTIPART: return true;
+    default: return false;
     }
 }
 
@@ -68,32 +67,24 @@ QString describeWarning(GMimeParserWarning code, const QByteArray &item)
         return QStringLiteral("The parameter %1 appears more than once.").arg(what);
     case GMIME_WARN_UNENCODED_8BIT_HEADER:
         return QStringLiteral("A header field contains unencoded 8-bit text.");
-    case GMIME_WARN_INVALID_CONTENT_TYPE:
-        return QStringLiteral("A part has an invalid content type.");
+    case GMIME_WARN_INVALID_CONTENT_TYPE: return QStringLiteral("A part has an invalid content type.");
     case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
         return QStringLiteral("A header field contains malformed encoded words.");
-    case GMIME_WARN_INVALID_PARAMETER:
-        return QStringLiteral("A header field has an invalid parameter.");
+    case GMIME_WARN_INVALID_PARAMETER: return QStringLiteral("A header field has an invalid parameter.");
     case GMIME_WARN_MALFORMED_MULTIPART:
         return QStringLiteral("A multipart has no parts: its boundary never appears.");
     case GMIME_WARN_TRUNCATED_MESSAGE:
         return QStringLiteral("The message is truncated: a closing boundary is missing.");
-    case GMIME_WARN_MALFORMED_MESSAGE:
-        return QStringLiteral("The message is malformed.");
-    case GMIME_WARN_INVALID_ADDRESS_LIST:
-        return QStringLiteral("An address list is malformed.");
-    case GMIME_CRIT_INVALID_HEADER_NAME:
-        return QStringLiteral("A header field has an invalid name.");
+    case GMIME_WARN_MALFORMED_MESSAGE: return QStringLiteral("The message is malformed.");
+    case GMIME_WARN_INVALID_ADDRESS_LIST: return QStringLiteral("An address list is malformed.");
+    case GMIME_CRIT_INVALID_HEADER_NAME: return QStringLiteral("A header field has an invalid name.");
     case GMIME_CRIT_CONFLICTING_HEADER:
         return QStringLiteral("The header field %1 appears more than once with different values.").arg(what);
     case GMIME_CRIT_CONFLICTING_PARAMETER:
         return QStringLiteral("The parameter %1 appears more than once with different values.").arg(what);
-    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-        return QStringLiteral("A multipart has no boundary.");
-    case GMIME_CRIT_NESTING_OVERFLOW:
-        return QStringLiteral("The parts are nested too deeply.");
-    case GMIME_WARN_PART_WITHOUT_CONTENT:
-        return QStringLiteral("A part ends right after its header.");
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return QStringLiteral("A multipart has no boundary.");
+    case GMIME_CRIT_NESTING_OVERFLOW: return QStringLiteral("The parts are nested too deeply.");
+    case GMIME_WARN_PART_WITHOUT_CONTENT: return QStringLiteral("A part ends right after its header.");
     case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
         return QStringLiteral("A part has neither header nor content.");
     }
@@ -186,7 +177,8 @@ QDateTime parseDate(const QByteArray &raw)
     return QDateTime::fromSecsSinceEpoch(seconds, Qt::UTC);
 }
 
-void appendAddresses(InternetAddressList *list, QList<Address> &out, int maxAddresses, bool &truncated, int level)
+void appendAddresses(InternetAddressList *list, QList<Address> &out, int maxAddresses, bool &truncated,
+                     int level)
 {
     const int count = internet_address_list_length(list);
     for (int i = 0; i < count; ++i) {
@@ -201,8 +193,10 @@ void appendAddresses(InternetAddressList *list, QList<Address> &out, int maxAddr
             if (name.contains(QLatin1String("=?")))
                 name = Charset::decodeHeader(name.toUtf8());
             address.name = Charset::stripControls(name).trimmed();
-            address.address = Charset::stripControls(
-                QString::fromUtf8(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)))).trimmed();
+            address.address =
+                Charset::stripControls(
+                    QString::fromUtf8(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))))
+                    .trimmed();
             out.append(address);
         } else if (INTERNET_ADDRESS_IS_GROUP(ia) && level == 0) {
             // RFC 5322 groups do not nest; anything deeper is ignored.
@@ -231,7 +225,8 @@ QList<Address> addressesFrom(const QByteArray &raw, int maxAddresses, bool *trun
 
 /// Decoded parameter of a Content-Type or Content-Disposition field, read again from the raw
 /// value when that holds 8-bit text GMime would decode with its locale fallback.
-QString parameterFromRaw(const QList<RawHeader> &headers, QByteArrayView field, const char *parameter, bool disposition)
+QString parameterFromRaw(const QList<RawHeader> &headers, QByteArrayView field, const char *parameter,
+                         bool disposition)
 {
     const RawHeader *raw = findRaw(headers, field);
     if (!raw)
@@ -272,8 +267,8 @@ void fillPartFields(Part &part, GMimeObject *object)
 
     GMimeContentType *type = g_mime_object_get_content_type(object);
     if (type) {
-        part.contentType = lower(g_mime_content_type_get_media_type(type)) + '/'
-            + lower(g_mime_content_type_get_media_subtype(type));
+        part.contentType = lower(g_mime_content_type_get_media_type(type)) + '/' +
+                           lower(g_mime_content_type_get_media_subtype(type));
         part.charset = lower(g_mime_content_type_get_parameter(type, "charset")).trimmed();
     } else {
         part.contentType = QByteArrayLiteral("text/plain");
@@ -292,8 +287,8 @@ void fillPartFields(Part &part, GMimeObject *object)
     // (RFC 2047 inside quotes is decoded too; mailers still send it).
     const RawHeader *rawDisposition = findRaw(raw, "Content-Disposition");
     const RawHeader *rawType = findRaw(raw, "Content-Type");
-    const bool eightBit = (rawDisposition && !Charset::isAscii(rawDisposition->value))
-        || (rawType && !Charset::isAscii(rawType->value));
+    const bool eightBit = (rawDisposition && !Charset::isAscii(rawDisposition->value)) ||
+                          (rawType && !Charset::isAscii(rawType->value));
     QString filename;
     if (eightBit) {
         filename = parameterFromRaw(raw, "Content-Disposition", "filename", true);
@@ -322,6 +317,66 @@ QByteArray decodedContent(GMimePart *part)
     return Detail::memoryStreamBytes(out.get());
 }
 
+/// The bytes the parse reads, and the GMime stream over them.
+struct Source {
+    QByteArray bytes;
+    GMimeStream *stream = nullptr;
+};
+
+/// Points part at its content as the parser found it: a range of the source when GMime
+/// kept the content as a substream of it (a seekable stream is persisted), else a copy of
+/// the encoded bytes.
+void setEncodedContent(Part &part, GMimePart *leaf, const Source &source)
+{
+    GMimeDataWrapper *wrapper = g_mime_part_get_content(leaf);
+    GMimeStream *stream = wrapper ? g_mime_data_wrapper_get_stream(wrapper) : nullptr;
+    if (!stream) {
+        part.source.clear();
+        part.contentOffset = 0;
+        part.contentLength = 0;
+        return;
+    }
+    if (stream->super_stream == source.stream) {
+        const qsizetype size = source.bytes.size();
+        const qsizetype start = std::clamp<qsizetype>(qsizetype(stream->bound_start), 0, size);
+        const qsizetype end =
+            stream->bound_end < 0 ? size : std::clamp<qsizetype>(qsizetype(stream->bound_end), start, size);
+        part.source = source.bytes;
+        part.contentOffset = start;
+        part.contentLength = end - start;
+        return;
+    }
+    // Not a range of the source (a GMime that does not persist the stream): copy it.
+    GRef<GMimeStream> out(g_mime_stream_mem_new());
+    g_mime_stream_reset(stream);
+    g_mime_stream_write_to_stream(stream, out.get());
+    g_mime_stream_reset(stream);
+    part.source = Detail::memoryStreamBytes(out.get());
+    part.contentOffset = 0;
+    part.contentLength = part.source.size();
+}
+
+/// The first delimiter line "--boundary" (RFC 2046 §5.1.1) at or after from, as the offset
+/// of the line break before it; -1 if none. A longer boundary that merely starts with this
+/// one does not count.
+qsizetype findDelimiter(QByteArrayView source, const QByteArray &boundary, qsizetype from)
+{
+    if (boundary.isEmpty())
+        return -1;
+    const QByteArray needle = QByteArray("\n--" + boundary);
+    qsizetype pos = std::max<qsizetype>(0, from);
+    while ((pos = source.indexOf(needle, pos)) >= 0) {
+        const qsizetype after = pos + needle.size();
+        if (after >= source.size())
+            return pos;
+        const char c = source[after];
+        if (c == '\r' || c == '\n' || c == ' ' || c == '\t' ||
+            (c == '-' && source.sliced(after).startsWith("--")))
+            return pos;
+        pos = after;
+    }
+    return -1;
+}
 QString sectionFor(const QString &parentSection, int index)
 {
     return parentSection.isEmpty() ? QString::number(index) : parentSection % u'.' % QString::number(index);
@@ -334,9 +389,61 @@ struct Pending {
     QString section;
 };
 
-/// Walks the GMime tree iteratively (an explicit stack, pre-order) into message.parts.
-void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits)
+/// The raw bytes of an encapsulated message re-serialised by GMime: only for one GMime
+/// parsed without header offsets (a message with no header at all).
+QByteArray serialised(GMimeMessage *embedded)
 {
+    GRef<GMimeStream> out(g_mime_stream_mem_new());
+    g_mime_object_write_to_stream(GMIME_OBJECT(embedded), nullptr, out.get());
+    return Detail::memoryStreamBytes(out.get());
+}
+
+/// Where an encapsulated message begins in the source: the offset of its first header
+/// field; -1 when it has none.
+qsizetype embeddedStart(GMimeMessage *embedded, qsizetype sourceSize)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(embedded));
+    if (!list || g_mime_header_list_get_count(list) == 0)
+        return -1;
+    const gint64 offset = g_mime_header_get_offset(g_mime_header_list_get_header_at(list, 0));
+    return offset >= 0 && offset <= sourceSize ? qsizetype(offset) : -1;
+}
+
+/// Sets the content range of message/rfc822 parts whose start is known: the encapsulated
+/// message runs to the delimiter of the nearest enclosing multipart that follows the last
+/// content inside it (RFC 2046 §5.1.1: the line break before a delimiter belongs to it), or
+/// to the end of the source.
+void finishMessageRanges(Message &message, const QList<int> &messageParts,
+                         const QHash<int, QByteArray> &boundaries, const Source &source)
+{
+    const QByteArrayView bytes(source.bytes);
+    for (int index : messageParts) {
+        Part &part = message.parts[index];
+        qsizetype lastContent = part.contentOffset;
+        for (int i = index + 1; i < message.parts.size() && message.parts.at(i).depth > part.depth; ++i) {
+            const Part &inner = message.parts.at(i);
+            if (inner.hasContent() && inner.source.constData() == source.bytes.constData())
+                lastContent = std::max(lastContent, inner.contentOffset + inner.contentLength);
+        }
+        qsizetype end = bytes.size();
+        for (int p = part.parent; p >= 0; p = message.parts.at(p).parent) {
+            const qsizetype hit =
+                findDelimiter(bytes, boundaries.value(p), std::max(part.contentOffset, lastContent - 1));
+            if (hit >= 0 && hit < end)
+                end = hit;
+        }
+        if (end > part.contentOffset && bytes[end - 1] == '\r' && end < bytes.size() && bytes[end] == '\n')
+            --end;
+        part.contentLength = std::max<qsizetype>(0, end - part.contentOffset);
+        part.size = part.contentLength;
+    }
+}
+
+/// Walks the GMime tree iteratively (an explicit stack, pre-order) into message.parts.
+void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, const Source &source)
+{
+    QHash<int, QByteArray> boundaries; // multipart part index -> its boundary
+    QList<int> messageParts;           // message/rfc822 parts whose range is finished below
     std::vector<Pending> stack;
     stack.push_back({root, -1, 0, GMIME_IS_MULTIPART(root) ? QString() : QStringLiteral("1")});
     while (!stack.empty()) {
@@ -362,8 +469,11 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits)
                 // A boundary that never appears (or none at all): nothing of the body is
                 // where the structure says it is.
                 message.crafted = true;
-                Detail::addWarning(message, QStringLiteral("A multipart has no parts: its boundary never appears."));
+                Detail::addWarning(message,
+                                   QStringLiteral("A multipart has no parts: its boundary never appears."));
             }
+            if (const char *boundary = g_mime_multipart_get_boundary(multipart))
+                boundaries.insert(index, QByteArray(boundary));
             message.parts.append(std::move(part));
             if (pending.depth + 1 > limits.maxDepth) {
                 if (count > 0)
@@ -380,14 +490,23 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits)
                 part.contentType = QByteArrayLiteral("message/rfc822");
             GMimeObject *body = nullptr;
             if (embedded) {
-                part.embeddedSubject = Charset::decodeHeader(QByteArray(g_mime_message_get_subject(embedded)));
+                part.embeddedSubject =
+                    Charset::decodeHeader(QByteArray(g_mime_message_get_subject(embedded)));
                 const QList<RawHeader> embeddedHeaders = rawHeaders(GMIME_OBJECT(embedded));
                 if (const RawHeader *from = findRaw(embeddedHeaders, "From"))
                     part.embeddedFrom = addressesFrom(from->value, limits.maxAddresses, nullptr);
-                GRef<GMimeStream> out(g_mime_stream_mem_new());
-                g_mime_object_write_to_stream(GMIME_OBJECT(embedded), nullptr, out.get());
-                part.data = Detail::memoryStreamBytes(out.get());
-                part.size = part.data.size();
+                const qsizetype start = embeddedStart(embedded, source.bytes.size());
+                if (start >= 0) {
+                    // The end is known once the parts inside are in the list.
+                    part.source = source.bytes;
+                    part.contentOffset = start;
+                    part.contentLength = 0;
+                    messageParts.append(index);
+                } else {
+                    part.source = serialised(embedded);
+                    part.contentLength = part.source.size();
+                    part.size = part.contentLength;
+                }
                 body = g_mime_message_get_mime_part(embedded);
             }
             message.parts.append(std::move(part));
@@ -396,27 +515,31 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits)
                     Detail::markTooComplex(message, Complexity::TooDeep);
                     continue;
                 }
-                stack.push_back({body, index, pending.depth + 1,
-                                 GMIME_IS_MULTIPART(body) ? pending.section : sectionFor(pending.section, 1)});
+                stack.push_back(
+                    {body, index, pending.depth + 1,
+                     GMIME_IS_MULTIPART(body) ? pending.section : sectionFor(pending.section, 1)});
             }
         } else if (GMIME_IS_PART(pending.object)) {
             GMimePart *leaf = GMIME_PART(pending.object);
             const GMimeContentEncoding encoding = g_mime_part_get_content_encoding(leaf);
             if (encoding != GMIME_CONTENT_ENCODING_DEFAULT && encoding != GMIME_CONTENT_ENCODING_7BIT)
                 part.transferEncoding = lower(g_mime_content_encoding_to_string(encoding));
-            const QByteArray bytes = decodedContent(leaf);
-            part.size = bytes.size();
+            setEncodedContent(part, leaf, source);
             if (part.isText()) {
+                // Text is decoded now: the viewer, previews and search need it.
+                const QByteArray bytes = decodedContent(leaf);
+                part.size = bytes.size();
                 part.text = Charset::decode(bytes, part.charset, &part.usedCharset);
                 part.text.replace(QChar(u'\0'), QChar(QChar::ReplacementCharacter));
             } else {
-                part.data = bytes;
+                part.size = Detail::decodedSizeEstimate(part.encodedContent(), part.transferEncoding);
             }
             message.parts.append(std::move(part));
         } else {
             message.parts.append(std::move(part));
         }
     }
+    finishMessageRanges(message, messageParts, boundaries, source);
 }
 
 QByteArrayView skipMboxFromLine(QByteArrayView raw)
@@ -497,8 +620,9 @@ void fillHeaderFields(Message &message, const QList<RawHeader> &headers, const P
     ensureGMime();
     message.headers = decodeHeaders(headers);
 
-    static const QByteArrayView singleFields[] = {"From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Subject",
-                                                  "Date", "Message-ID", "In-Reply-To", "References"};
+    static const QByteArrayView singleFields[] = {"From",       "Sender",      "Reply-To",  "To",
+                                                  "Cc",         "Bcc",         "Subject",   "Date",
+                                                  "Message-ID", "In-Reply-To", "References"};
     for (QByteArrayView field : singleFields) {
         const RawHeader *first = nullptr;
         int copies = 0;
@@ -516,10 +640,11 @@ void fillHeaderFields(Message &message, const QList<RawHeader> &headers, const P
             const QString name = QString::fromLatin1(field);
             if (differ) {
                 message.crafted = true;
-                addWarning(message, QStringLiteral("The header field %1 appears %2 times with different values; "
-                                                   "the first one is shown.")
-                                        .arg(name)
-                                        .arg(copies));
+                addWarning(message,
+                           QStringLiteral("The header field %1 appears %2 times with different values; "
+                                          "the first one is shown.")
+                               .arg(name)
+                               .arg(copies));
             } else {
                 addWarning(message, QStringLiteral("The header field %1 appears more than once.").arg(name));
             }
@@ -639,8 +764,9 @@ void selectBodies(Message &message)
         }
         if (insideMessage)
             continue;
-        if (part.contentType == "application/pgp-signature" || part.contentType == "application/pkcs7-signature"
-            || part.contentType == "application/x-pkcs7-signature")
+        if (part.contentType == "application/pgp-signature" ||
+            part.contentType == "application/pkcs7-signature" ||
+            part.contentType == "application/x-pkcs7-signature")
             continue;
         const bool explicitAttachment = part.disposition == Part::Disposition::Attachment;
         if (!explicitAttachment) {
@@ -692,9 +818,16 @@ Message Parser::parse(QByteArrayView raw, const ParseLimits &limits)
 
     WarningCollector collector;
     GMimeParserOptions *options = newOptions(&collector);
-    GRef<GMimeStream> stream(Detail::newMemoryStream(raw));
+    // One copy of the bytes, shared by every Part (their content is a range of it), and
+    // a GMime stream that reads it in place.
+    Source source;
+    source.bytes = raw.toByteArray();
+    GByteArray borrowed{};
+    GRef<GMimeStream> stream(Detail::newBorrowedMemoryStream(source.bytes, &borrowed));
+    source.stream = stream.get();
     GRef<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
     g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+    g_mime_parser_set_persist_stream(parser.get(), TRUE);
     GRef<GMimeMessage> parsed(g_mime_parser_construct_message(parser.get(), options));
     if (!parsed) {
         g_mime_parser_options_free(options);
@@ -704,7 +837,7 @@ Message Parser::parse(QByteArrayView raw, const ParseLimits &limits)
 
     Detail::fillHeaderFields(message, rawHeaders(GMIME_OBJECT(parsed.get())), limits);
     if (GMimeObject *body = g_mime_message_get_mime_part(parsed.get()))
-        buildParts(message, body, limits);
+        buildParts(message, body, limits, source);
     applyWarnings(message, collector);
     Detail::selectBodies(message);
 

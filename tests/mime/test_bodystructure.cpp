@@ -25,16 +25,18 @@ const QByteArray kInnerHeader = "From: inner@example.com\r\nSubject: Inner one\r
 
 QByteArray fullMessage()
 {
-    return kHeader + "--b1\r\nContent-Type: multipart/alternative; boundary=\"b2\"\r\n\r\n"
-        + "--b2\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-        + kText + "\r\n--b2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + kHtml + "\r\n--b2--\r\n"
-        + "\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
-          "Content-Disposition: attachment; filename*=utf-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf\r\n\r\n"
-        + kPdf + "\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n" + kInnerHeader + "\r\ninner text\r\n--b1--\r\n";
+    return kHeader + "--b1\r\nContent-Type: multipart/alternative; boundary=\"b2\"\r\n\r\n" +
+           "--b2\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+           "quoted-printable\r\n\r\n" +
+           kText + "\r\n--b2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + kHtml + "\r\n--b2--\r\n" +
+           "\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+           "Content-Disposition: attachment; filename*=utf-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf\r\n\r\n" +
+           kPdf + "\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n" + kInnerHeader +
+           "\r\ninner text\r\n--b1--\r\n";
 }
 
-BodyStructure leaf(const char *type, const char *subtype, BodyStructure::Parameters params, const char *encoding,
-                   qint64 size)
+BodyStructure leaf(const char *type, const char *subtype, BodyStructure::Parameters params,
+                   const char *encoding, qint64 size)
 {
     BodyStructure s;
     s.type = type;
@@ -48,7 +50,8 @@ BodyStructure leaf(const char *type, const char *subtype, BodyStructure::Paramet
 BodyStructure structure()
 {
     BodyStructure alternative = leaf("MULTIPART", "ALTERNATIVE", {}, "", 0);
-    alternative.children.push_back(leaf("TEXT", "PLAIN", {{"CHARSET", "utf-8"}}, "QUOTED-PRINTABLE", kText.size()));
+    alternative.children.push_back(
+        leaf("TEXT", "PLAIN", {{"CHARSET", "utf-8"}}, "QUOTED-PRINTABLE", kText.size()));
     alternative.children.push_back(leaf("TEXT", "HTML", {{"CHARSET", "utf-8"}}, "7BIT", kHtml.size()));
     BodyStructure pdf = leaf("APPLICATION", "PDF", {}, "BASE64", kPdf.size());
     pdf.disposition = "ATTACHMENT";
@@ -96,7 +99,7 @@ private Q_SLOTS:
         }
         QCOMPARE(built.attachments().size(), 2);
         QCOMPARE(built.attachments().at(0).filename, QStringLiteral("отчёт.pdf"));
-        QCOMPARE(built.attachments().at(0).data, QByteArray("%PDF-1.4 fake pdf"));
+        QCOMPARE(built.attachments().at(0).decodedContent(), QByteArray("%PDF-1.4 fake pdf"));
         QCOMPARE(built.attachments().at(1).embeddedSubject, QStringLiteral("Inner one"));
         QVERIFY(!built.crafted);
     }
@@ -107,18 +110,21 @@ private Q_SLOTS:
         const Message built = StructureBuilder::build(kHeader, structure(), sections);
         QCOMPARE(built.bestText(), QStringLiteral("Привет from QP"));
         QCOMPARE(built.attachments().size(), 2);
-        const Part &pdf = built.attachments().at(0);
+        const Part pdf = built.attachments().at(0);
         QCOMPARE(pdf.filename, QStringLiteral("отчёт.pdf"));
-        QVERIFY(pdf.data.isEmpty());
+        QVERIFY(!pdf.hasContent());
+        QVERIFY(pdf.decodedContent().isEmpty());
         QCOMPARE(pdf.size, kPdf.size() * 3 / 4);
         QCOMPARE(pdf.section, QStringLiteral("2"));
     }
 
     void hostileParameters_cannotAddStructure()
     {
-        BodyStructure root = leaf("TEXT", "PLAIN", {{"CHARSET", "utf-8\r\n\r\n--x\r\nContent-Type: text/html"}}, "7BIT", 4);
+        BodyStructure root =
+            leaf("TEXT", "PLAIN", {{"CHARSET", "utf-8\r\n\r\n--x\r\nContent-Type: text/html"}}, "7BIT", 4);
         root.disposition = "inline\r\nX-Evil: 1";
-        const Message built = StructureBuilder::build("Subject: s\r\n", root, {{QStringLiteral("1"), "body"}});
+        const Message built =
+            StructureBuilder::build("Subject: s\r\n", root, {{QStringLiteral("1"), "body"}});
         QCOMPARE(built.parts.size(), 1);
         // An unknown disposition counts as attachment (RFC 2183 §2.8); the text is intact.
         QCOMPARE(built.parts.at(0).text, QStringLiteral("body"));

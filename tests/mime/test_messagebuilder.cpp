@@ -73,7 +73,8 @@ private Q_SLOTS:
     {
         MessageBuilder b;
         b.setFrom({QStringLiteral("Анна Иванова"), QStringLiteral("anna@example.ru")});
-        b.setTo({{QStringLiteral("Bob, Jr."), QStringLiteral("bob@example.com")}, {{}, QStringLiteral("c@example.com")}});
+        b.setTo({{QStringLiteral("Bob, Jr."), QStringLiteral("bob@example.com")},
+                 {{}, QStringLiteral("c@example.com")}});
         b.setCc({{QStringLiteral("Ézéchiel"), QStringLiteral("e@example.fr")}});
         b.setSubject(QStringLiteral("Отчёт за июнь — final"));
         b.setPlainText(QStringLiteral("Привет!\nSecond line.\n"));
@@ -84,7 +85,8 @@ private Q_SLOTS:
 
         const Message m = Parser::parse(raw);
         QCOMPARE(m.subject, QStringLiteral("Отчёт за июнь — final"));
-        QCOMPARE(m.from, QList<Address>({{QStringLiteral("Анна Иванова"), QStringLiteral("anna@example.ru")}}));
+        QCOMPARE(m.from,
+                 QList<Address>({{QStringLiteral("Анна Иванова"), QStringLiteral("anna@example.ru")}}));
         QCOMPARE(m.to.size(), 2);
         QCOMPARE(m.to.at(0).name, QStringLiteral("Bob, Jr."));
         QCOMPARE(m.to.at(1).address, QStringLiteral("c@example.com"));
@@ -125,7 +127,8 @@ private Q_SLOTS:
 
     void hostileHeaderInput_neverCreatesAHeaderLine()
     {
-        const QString evil = QString::fromUtf8(QByteArray("x\r\nBcc: spy@evil.example\nX-Injected: 1\r\rY\0Z", 42));
+        const QString evil =
+            QString::fromUtf8(QByteArray("x\r\nBcc: spy@evil.example\nX-Injected: 1\r\rY\0Z", 42));
         MessageBuilder b;
         b.setFrom({evil, QStringLiteral("a@example.com\r\nBcc: spy@evil.example")});
         b.setTo({{evil, QStringLiteral("b@example.com\nX-Injected: 2")}});
@@ -142,8 +145,8 @@ private Q_SLOTS:
         QVERIFY2(!names.contains("bcc"), raw.constData());
         QVERIFY2(!names.contains("x-injected"), raw.constData());
         for (const QByteArray &name : names)
-            QVERIFY2(QByteArrayList({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
-                                     "mime-version", "content-type"})
+            QVERIFY2(QByteArrayList({"from", "to", "cc", "subject", "date", "message-id", "in-reply-to",
+                                     "references", "mime-version", "content-type"})
                          .contains(name),
                      name.constData());
         const Message m = Parser::parse(raw);
@@ -177,7 +180,8 @@ private Q_SLOTS:
         const QByteArray raw = b.build();
         verifyWireFormat(raw);
         const Message m = Parser::parse(raw);
-        QCOMPARE(m.bestText(), QString(5000, u'x') + QStringLiteral("\r\n") + QString(2000, u'я') + QStringLiteral("\r\n"));
+        QCOMPARE(m.bestText(),
+                 QString(5000, u'x') + QStringLiteral("\r\n") + QString(2000, u'я') + QStringLiteral("\r\n"));
         QCOMPARE(m.subject, QString(3000, u'S'));
     }
 
@@ -215,10 +219,10 @@ private Q_SLOTS:
         QCOMPARE(m.attachments().size(), 2);
         QCOMPARE(m.attachments().at(0).filename, QStringLiteral("отчёт за июнь.pdf"));
         QCOMPARE(m.attachments().at(0).contentType, QByteArray("application/pdf"));
-        QCOMPARE(m.attachments().at(0).data, QByteArray("%PDF-1.4\n..."));
+        QCOMPARE(m.attachments().at(0).decodedContent(), QByteArray("%PDF-1.4\n..."));
         QCOMPARE(m.attachments().at(1).contentType, QByteArray("application/x-custom"));
         QCOMPARE(m.attachments().at(1).size, 70000);
-        QCOMPARE(m.attachments().at(1).data, binary);
+        QCOMPARE(m.attachments().at(1).decodedContent(), binary);
         QCOMPARE(m.bestText(), QStringLiteral("see files\r\n"));
     }
 
@@ -235,10 +239,13 @@ private Q_SLOTS:
     {
         QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Hello")), QStringLiteral("Re: Hello"));
         QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Re: Hello")), QStringLiteral("Re: Hello"));
-        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("RE: re:Re[3]: Hello")), QStringLiteral("Re: Hello"));
+        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("RE: re:Re[3]: Hello")),
+                 QStringLiteral("Re: Hello"));
         QCOMPARE(MessageBuilder::replySubject(QStringLiteral("AW: Sv: Hello")), QStringLiteral("Re: Hello"));
-        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Fwd: Hello")), QStringLiteral("Re: Fwd: Hello"));
-        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Return policy")), QStringLiteral("Re: Return policy"));
+        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Fwd: Hello")),
+                 QStringLiteral("Re: Fwd: Hello"));
+        QCOMPARE(MessageBuilder::replySubject(QStringLiteral("Return policy")),
+                 QStringLiteral("Re: Return policy"));
         QCOMPARE(MessageBuilder::forwardSubject(QStringLiteral("Fwd: x")), QStringLiteral("Fwd: x"));
         QCOMPARE(MessageBuilder::forwardSubject(QStringLiteral("x")), QStringLiteral("Fwd: x"));
     }
@@ -246,13 +253,16 @@ private Q_SLOTS:
     void reply_quotesWithAttributionAndSetsThreadHeaders()
     {
         const Message original = Parser::parse(corpus("lf-plain-rfc822.eml"));
-        MessageBuilder reply = MessageBuilder::reply(original, MessageBuilder::ReplyMode::Sender,
-                                                     {{QStringLiteral("Me"), QStringLiteral("me@example.org")}});
-        QCOMPARE(reply.to(), QList<Address>({{QStringLiteral("André Dupont"), QStringLiteral("andre@example.fr")}}));
+        MessageBuilder reply =
+            MessageBuilder::reply(original, MessageBuilder::ReplyMode::Sender,
+                                  {{QStringLiteral("Me"), QStringLiteral("me@example.org")}});
+        QCOMPARE(reply.to(),
+                 QList<Address>({{QStringLiteral("André Dupont"), QStringLiteral("andre@example.fr")}}));
         QVERIFY(reply.cc().isEmpty());
         QCOMPARE(reply.subject(), QStringLiteral("Re: Тест and more"));
         QCOMPARE(reply.inReplyTo(), QByteArray("plain@example.fr"));
-        QCOMPARE(reply.references(), QList<QByteArray>({"root@example.fr", "parent@example.fr", "plain@example.fr"}));
+        QCOMPARE(reply.references(),
+                 QList<QByteArray>({"root@example.fr", "parent@example.fr", "plain@example.fr"}));
         QVERIFY(reply.plainText().contains(QStringLiteral("André Dupont wrote:\n> Just text.")));
         const Message m = Parser::parse(reply.build());
         QCOMPARE(m.inReplyTo, QByteArray("plain@example.fr"));
@@ -271,16 +281,19 @@ private Q_SLOTS:
         const QList<Address> own{{QStringLiteral("Me"), QStringLiteral("me@example.org")},
                                  {QString(), QStringLiteral("other-me@example.net")}};
         MessageBuilder reply = MessageBuilder::reply(original, MessageBuilder::ReplyMode::All, own);
-        QCOMPARE(reply.to(), QList<Address>({{QStringLiteral("Alice List"), QStringLiteral("list@example.com")}}));
-        QCOMPARE(reply.cc(), QList<Address>({{QStringLiteral("Bob"), QStringLiteral("bob@example.com")},
-                                             {QStringLiteral("Carol"), QStringLiteral("carol@example.com")}}));
+        QCOMPARE(reply.to(),
+                 QList<Address>({{QStringLiteral("Alice List"), QStringLiteral("list@example.com")}}));
+        QCOMPARE(reply.cc(),
+                 QList<Address>({{QStringLiteral("Bob"), QStringLiteral("bob@example.com")},
+                                 {QStringLiteral("Carol"), QStringLiteral("carol@example.com")}}));
         QCOMPARE(reply.subject(), QStringLiteral("Re: plans"));
         QCOMPARE(reply.from().address, QStringLiteral("me@example.org"));
     }
 
     void replyToOwnMessage_goesToItsRecipients()
     {
-        const Message original = Parser::parse("From: me@example.org\r\nTo: bob@example.com\r\nSubject: s\r\n\r\nx\r\n");
+        const Message original =
+            Parser::parse("From: me@example.org\r\nTo: bob@example.com\r\nSubject: s\r\n\r\nx\r\n");
         MessageBuilder reply = MessageBuilder::reply(original, MessageBuilder::ReplyMode::Sender,
                                                      {{QString(), QStringLiteral("me@example.org")}});
         QCOMPARE(reply.to().size(), 1);
@@ -297,7 +310,8 @@ private Q_SLOTS:
         const Message m = Parser::parse(forward.build());
         QCOMPARE(m.attachments().size(), 4);
         QCOMPARE(m.attachments().at(0).filename, QStringLiteral("отчёт.pdf"));
-        QCOMPARE(m.attachments().at(0).data, original.attachments().at(0).data);
+        QCOMPARE(m.attachments().at(0).decodedContent(), original.attachments().at(0).decodedContent());
+        QCOMPARE(m.attachments().at(3).decodedContent(), original.attachments().at(3).decodedContent());
     }
 
     void forwardAsAttachment_embedsTheOriginal()
@@ -308,14 +322,22 @@ private Q_SLOTS:
         forward.setFrom({QString(), QStringLiteral("me@example.org")});
         forward.setTo({{QString(), QStringLiteral("friend@example.com")}});
         forward.setPlainText(QStringLiteral("FYI"));
-        const Message m = Parser::parse(forward.build());
+        const QByteArray built = forward.build();
+        const Message m = Parser::parse(built);
         QCOMPARE(m.subject, QStringLiteral("Fwd: Newsletter"));
         QCOMPARE(m.attachments().size(), 1);
-        const Part &embedded = m.attachments().first();
+        const Part embedded = m.attachments().first(); // a copy: attachments() returns a new list
         QCOMPARE(embedded.contentType, QByteArray("message/rfc822"));
         QCOMPARE(embedded.embeddedSubject, QStringLiteral("Newsletter"));
         QCOMPARE(embedded.filename, QStringLiteral("Newsletter.eml"));
-        const Message inner = Parser::parse(embedded.data);
+        const Message inner = Parser::parse(embedded.decodedContent());
+        // The encapsulated message is exactly the bytes between the part's header and the
+        // next delimiter: its own headers first, its closing boundary last.
+        const QByteArray content = embedded.decodedContent();
+        QVERIFY(content.startsWith("From: news@example.com\r\n"));
+        QVERIFY(content.endsWith("\r\n--alt--\r\n"));
+        QCOMPARE(embedded.size, content.size());
+        QVERIFY(built.contains(QByteArray("\r\n\r\n" + content + "\r\n--")));
         QCOMPARE(inner.bestText().trimmed(), QStringLiteral("Plain version."));
     }
 

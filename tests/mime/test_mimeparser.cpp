@@ -58,8 +58,7 @@ QByteArray manyParts(int count)
 }
 
 /// Runs fn on a QThread with the given stack size and waits for it.
-template<typename Fn>
-void runOnSmallStack(uint stackSize, Fn fn)
+template <typename Fn> void runOnSmallStack(uint stackSize, Fn fn)
 {
     QThread *thread = QThread::create(fn);
     thread->setStackSize(stackSize);
@@ -95,7 +94,8 @@ private Q_SLOTS:
         QCOMPARE(m.subject, QStringLiteral("Отчёт за квартал"));
         QCOMPARE(m.from.at(0).name, QStringLiteral("Мария Сидорова"));
         QCOMPARE(m.to.at(0).name, QStringLiteral("Ольга"));
-        QCOMPARE(m.bestText(), QStringLiteral("Добрый день! Отчёт во вложении.\r\n").trimmed() + QStringLiteral("\r\n"));
+        QCOMPARE(m.bestText(),
+                 QStringLiteral("Добрый день! Отчёт во вложении.\r\n").trimmed() + QStringLiteral("\r\n"));
         QCOMPARE(m.date.toUTC(), QDateTime(QDate(2024, 6, 4), QTime(5, 0), Qt::UTC));
     }
 
@@ -124,15 +124,22 @@ private Q_SLOTS:
         QCOMPARE(attachments.size(), 4);
         QCOMPARE(attachments.at(0).filename, QStringLiteral("отчёт.pdf"));
         QCOMPARE(attachments.at(0).contentType, QByteArray("application/pdf"));
-        QVERIFY(attachments.at(0).data.startsWith("%PDF-1.4\n%\xe2\xe3"));
-        QCOMPARE(attachments.at(0).size, attachments.at(0).data.size());
+        QVERIFY(attachments.at(0).decodedContent().startsWith("%PDF-1.4\n%\xe2\xe3"));
+        QCOMPARE(attachments.at(0).size, attachments.at(0).decodedContent().size());
+        QCOMPARE(attachments.at(0).transferEncoding, QByteArray("base64"));
+        // Kept encoded until asked for: the content is the base64 text of the message.
+        QVERIFY(attachments.at(0).hasContent());
+        QVERIFY(attachments.at(0).encodedContent().startsWith("JVBERi0xLjQK"));
         QCOMPARE(attachments.at(0).section, QStringLiteral("2"));
         QCOMPARE(attachments.at(1).filename, QStringLiteral("длинное name.txt"));
-        QCOMPARE(attachments.at(1).data, QByteArray("continued"));
+        QCOMPARE(attachments.at(1).decodedContent(), QByteArray("continued"));
+        QCOMPARE(attachments.at(1).size, qint64(9));
         QCOMPARE(attachments.at(2).filename, QStringLiteral("картинка.png"));
         QCOMPARE(attachments.at(3).filename, QStringLiteral("data.bin"));
         QCOMPARE(attachments.at(3).transferEncoding, QByteArray("x-uuencode"));
-        QCOMPARE(attachments.at(3).data, QByteArray("uuencoded payload \x00\x01\x02 with binary\n", 34));
+        QCOMPARE(attachments.at(3).decodedContent(),
+                 QByteArray("uuencoded payload \x00\x01\x02 with binary\n", 34));
+        QCOMPARE(attachments.at(3).size, qint64(34));
         QVERIFY(!m.crafted);
     }
 
@@ -146,7 +153,8 @@ private Q_SLOTS:
         const int image = m.partIndexByContentId("cid:logo@example.com");
         QVERIFY(image >= 0);
         QCOMPARE(m.parts.at(image).section, QStringLiteral("2.2"));
-        QCOMPARE(m.parts.at(image).data.left(6), QByteArray("GIF89a"));
+        QCOMPARE(m.parts.at(image).decodedContent().left(6), QByteArray("GIF89a"));
+        QCOMPARE(m.parts.at(image).size, m.parts.at(image).decodedContent().size());
         QVERIFY(m.attachmentIndexes.isEmpty());
         QCOMPARE(m.date, QDateTime(QDate(2024, 6, 7), QTime(6, 30), Qt::UTC));
     }
@@ -159,13 +167,13 @@ private Q_SLOTS:
         const Part &middle = m.parts.at(m.attachmentIndexes.first());
         QCOMPARE(middle.section, QStringLiteral("2"));
         QCOMPARE(middle.embeddedSubject, QStringLiteral("Middle"));
-        QVERIFY(middle.data.contains("Innermost text."));
+        QVERIFY(middle.decodedContent().contains("Innermost text."));
         QStringList sections;
         for (const Part &p : m.parts)
             sections << QString::fromLatin1(p.contentType) + u'@' + p.section;
-        const QStringList expected{QStringLiteral("multipart/mixed@"),   QStringLiteral("text/plain@1"),
-                                   QStringLiteral("message/rfc822@2"),   QStringLiteral("multipart/mixed@2"),
-                                   QStringLiteral("text/plain@2.1"),     QStringLiteral("message/rfc822@2.2"),
+        const QStringList expected{QStringLiteral("multipart/mixed@"), QStringLiteral("text/plain@1"),
+                                   QStringLiteral("message/rfc822@2"), QStringLiteral("multipart/mixed@2"),
+                                   QStringLiteral("text/plain@2.1"),   QStringLiteral("message/rfc822@2.2"),
                                    QStringLiteral("text/plain@2.2.1")};
         QCOMPARE(sections, expected);
         const int inner = m.partIndexBySection(QStringLiteral("2.2"));
@@ -247,7 +255,8 @@ private Q_SLOTS:
 
     void mboxFromLine_isSkipped()
     {
-        const Message m = Parser::parse("From someone@example.com Mon Jun  3 10:00:00 2024\nSubject: mbox\n\nbody\n");
+        const Message m =
+            Parser::parse("From someone@example.com Mon Jun  3 10:00:00 2024\nSubject: mbox\n\nbody\n");
         QCOMPARE(m.subject, QStringLiteral("mbox"));
         QVERIFY(m.warnings.isEmpty());
     }
@@ -328,7 +337,7 @@ private Q_SLOTS:
         QVERIFY(!m.tooComplex);
         QCOMPARE(m.attachments().size(), 1);
         QCOMPARE(m.attachments().first().size, payload.size());
-        QVERIFY(m.attachments().first().data == payload);
+        QVERIFY(m.attachments().first().decodedContent() == payload);
     }
 
     void hugeHeader_isCutWithNote()
@@ -357,20 +366,23 @@ private Q_SLOTS:
     void structureScan_readsBoundariesLikeGMime()
     {
         QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; boundary=\"abc\""), QByteArray("abc"));
-        QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; charset=x; BOUNDARY=abc"), QByteArray("abc"));
+        QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; charset=x; BOUNDARY=abc"),
+                 QByteArray("abc"));
         QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; boundary*=utf-8''abc"), QByteArray());
         QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; boundary=a; boundary=b"), QByteArray());
         QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; boundary=\"a\\\"b\""), QByteArray());
         QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed (comment); boundary=abc"), QByteArray());
-        QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; name=\"boundary=x\"; boundary=y"), QByteArray("y"));
+        QCOMPARE(StructureScan::unambiguousBoundary("multipart/mixed; name=\"boundary=x\"; boundary=y"),
+                 QByteArray("y"));
     }
 
     void structureScan_siblingsDoNotAddDepth()
     {
         QByteArray raw = "Content-Type: multipart/mixed; boundary=o\r\n\r\n";
         for (int i = 0; i < 100; ++i)
-            raw += "--o\r\nContent-Type: multipart/alternative; boundary=i" + QByteArray::number(i)
-                + "\r\n\r\n--i" + QByteArray::number(i) + "\r\n\r\ntext\r\n--i" + QByteArray::number(i) + "--\r\n";
+            raw += "--o\r\nContent-Type: multipart/alternative; boundary=i" + QByteArray::number(i) +
+                   "\r\n\r\n--i" + QByteArray::number(i) + "\r\n\r\ntext\r\n--i" + QByteArray::number(i) +
+                   "--\r\n";
         raw += "--o--\r\n";
         const StructureScan::Result r = StructureScan::scan(raw, ParseLimits());
         QCOMPARE(r.cutOffset, qsizetype(-1));
@@ -381,9 +393,12 @@ private Q_SLOTS:
     {
         QCOMPARE(Charset::detect("plain"), QByteArray("us-ascii"));
         QCOMPARE(Charset::detect(QStringLiteral("привет").toUtf8()), QByteArray("utf-8"));
-        QCOMPARE(Charset::detect("\xd0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2"), QByteArray("koi8-r")); // привет мир
+        QCOMPARE(Charset::detect("\xd0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2"),
+                 QByteArray("koi8-r")); // привет мир
         QCOMPARE(Charset::detect("\xef\xf0\xe8\xe2\xe5\xf2 \xec\xe8\xf0"), QByteArray("windows-1251"));
-        QCOMPARE(Charset::detect("caf\xe9 cr\xe8me br\xfbl\xe9""e"), QByteArray("windows-1252"));
+        QCOMPARE(Charset::detect("caf\xe9 cr\xe8me br\xfbl\xe9"
+                                 "e"),
+                 QByteArray("windows-1252"));
     }
 
     void charsetDecode_invalidBytesBecomeReplacement()

@@ -25,6 +25,15 @@ void verify(const Tidings::Mime::Message &m, const Tidings::Mime::ParseLimits &l
         check(p.depth <= limits.maxDepth);
         check(p.parent < 0 || m.parts.at(p.parent).depth == p.depth - 1);
         check(!p.filename.contains(u'\n') && !p.filename.contains(u'\r'));
+        // Content kept encoded lies inside its source; decoding it on demand is safe, and
+        // the size computed without decoding is exact for base64 and plain content.
+        check(!p.hasContent() ||
+              (p.contentOffset >= 0 && p.contentOffset + p.contentLength <= p.source.size()));
+        check(p.encodedContent().size() == std::max<qsizetype>(0, p.contentLength));
+        const QByteArray decoded = p.decodedContent();
+        if (!p.isText() && !p.isMultipart() &&
+            (p.transferEncoding.isEmpty() || p.transferEncoding == "base64" || p.isMessage()))
+            check(p.size == decoded.size());
     }
     check(!m.subject.contains(u'\n') && !m.subject.contains(u'\r'));
     check(m.bestTextIndex < int(m.parts.size()) && m.bestHtmlIndex < int(m.parts.size()));
