@@ -28,8 +28,11 @@ namespace {
 using namespace Tidings::Account;
 
 constexpr const char *manualUsage =
-    "usage: tidings-cli account add --name NAME --email ADDR --imap HOST:PORT --imap-security tls|starttls "
-    "--user USER --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]";
+    "usage: tidings-cli account add --name NAME --email ADDR\n"
+    "         (--imap HOST:PORT --imap-security tls|starttls [--offline-days N]\n"
+    "          | --pop3 HOST:PORT --pop3-security tls|starttls [--leave-on-server yes|no] [--delete-after-days N])\n"
+    "         --user USER --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM]\n"
+    "         [--no-keychain]";
 
 int fail(Context &c, const QString &message)
 {
@@ -142,7 +145,7 @@ bool storeInKeychain(Context &c, const QString &profileId, const QString &accoun
 
 bool isManualAccountAdd(const QStringList &args)
 {
-    return args.contains(QStringLiteral("--imap"));
+    return args.contains(QStringLiteral("--imap")) || args.contains(QStringLiteral("--pop3"));
 }
 
 int manualAccountAdd(Context &c, QStringList args)
@@ -153,7 +156,9 @@ int manualAccountAdd(Context &c, QStringList args)
     static const QStringList valued{QStringLiteral("--name"),  QStringLiteral("--email"), QStringLiteral("--imap"),
                                     QStringLiteral("--imap-security"), QStringLiteral("--user"),
                                     QStringLiteral("--smtp"),  QStringLiteral("--smtp-security"),
-                                    QStringLiteral("--ca-file"), QStringLiteral("--offline-days")};
+                                    QStringLiteral("--ca-file"), QStringLiteral("--offline-days"),
+                                    QStringLiteral("--pop3"), QStringLiteral("--pop3-security"),
+                                    QStringLiteral("--leave-on-server"), QStringLiteral("--delete-after-days")};
     while (!args.isEmpty()) {
         const QString a = args.takeFirst();
         if (a == u"--password-stdin") {
@@ -167,9 +172,35 @@ int manualAccountAdd(Context &c, QStringList args)
             return 2;
         }
     }
-    for (const char *required : {"--name", "--email", "--imap", "--imap-security", "--user"}) {
+    const bool pop3 = values.contains(QStringLiteral("--pop3"));
+    if (pop3 == values.contains(QStringLiteral("--imap"))) {
+        c.err << "tidings-cli account add: give either --imap or --pop3 (the incoming server), not both\n"
+              << manualUsage << Qt::endl;
+        return 2;
+    }
+    const QString incomingFlag = pop3 ? QStringLiteral("--pop3") : QStringLiteral("--imap");
+    const QString incomingSecurityFlag = incomingFlag + QStringLiteral("-security");
+    for (const char *required : {"--name", "--email", "--user"}) {
         if (values.value(QLatin1String(required)).isEmpty()) {
             c.err << "tidings-cli account add: " << required << " is missing\n" << manualUsage << Qt::endl;
+            return 2;
+        }
+    }
+    if (values.value(incomingSecurityFlag).isEmpty()) {
+        c.err << "tidings-cli account add: " << incomingSecurityFlag << " is missing\n" << manualUsage << Qt::endl;
+        return 2;
+    }
+    for (const char *imapOnly : {"--imap-security", "--offline-days"}) {
+        if (pop3 && values.contains(QLatin1String(imapOnly))) {
+            c.err << "tidings-cli account add: " << imapOnly << " is for IMAP accounts, this one uses --pop3\n"
+                  << manualUsage << Qt::endl;
+            return 2;
+        }
+    }
+    for (const char *pop3Only : {"--pop3-security", "--leave-on-server", "--delete-after-days"}) {
+        if (!pop3 && values.contains(QLatin1String(pop3Only))) {
+            c.err << "tidings-cli account add: " << pop3Only << " is for POP3 accounts, this one uses --imap\n"
+                  << manualUsage << Qt::endl;
             return 2;
         }
     }
@@ -188,22 +219,58 @@ int manualAccountAdd(Context &c, QStringList args)
     settings.email = values.value(QStringLiteral("--email"));
     if (!splitAddress(settings.email))
         return fail(c, QStringLiteral("\"%1\" is not an e-mail address").arg(settings.email));
-    settings.incomingProtocol = IncomingProtocol::Imap;
-    const auto imap = hostPort(values.value(QStringLiteral("--imap")));
-    if (!imap)
-        return fail(c, QStringLiteral("--imap wants HOST:PORT, e.g. imap.example.org:993"));
-    const auto imapSecurity = encryptedSecurity(values.value(QStringLiteral("--imap-security")));
-    if (!imapSecurity)
-        return fail(c, QStringLiteral("--imap-security must be tls or starttls"));
+    settings.incomingProtocol = pop3 ? IncomingProtocol::Pop3 : IncomingProtocol::Imap;
+    const auto imap = hostPort(values.value(incomingFlag));
+    if (!imap) {
+        return fail(c, pop3 ? QStringLiteral("--pop3 wants HOST:PORT with a port from 1 to 65535, e.g. "
+                                             "pop.example.org:995 (got \"%1\")")
+                                  .arg(values.value(incomingFlag))
+                            : QStringLiteral("--imap wants HOST:PORT with a port from 1 to 65535, e.g. "
+                                             "imap.example.org:993 (got \"%1\")")
+                                  .arg(values.value(incomingFlag)));
+    }
+    const auto imapSecurity = encryptedSecurity(values.value(incomingSecurityFlag));
+    if (!imapSecurity) {
+        return fail(c, QStringLiteral("%1 must be tls (encrypted from the start, usually port %2) or starttls "
+                                      "(upgraded after connecting, usually port %3), not \"%4\"")
+                           .arg(incomingSecurityFlag, pop3 ? QStringLiteral("995") : QStringLiteral("993"),
+                                pop3 ? QStringLiteral("110") : QStringLiteral("143"),
+                                values.value(incomingSecurityFlag)));
+    }
     const QString user = values.value(QStringLiteral("--user"));
     settings.incoming = Endpoint{imap->first, imap->second, *imapSecurity, user};
+    if (values.contains(QStringLiteral("--leave-on-server"))) {
+        const QString leave = values.value(QStringLiteral("--leave-on-server")).toLower();
+        if (leave != u"yes" && leave != u"no")
+            return fail(c, QStringLiteral("--leave-on-server wants yes or no, not \"%1\"")
+                               .arg(values.value(QStringLiteral("--leave-on-server"))));
+        settings.leaveOnServer = leave == u"yes";
+    }
+    if (values.contains(QStringLiteral("--delete-after-days"))) {
+        const QString text = values.value(QStringLiteral("--delete-after-days"));
+        bool ok = false;
+        const int days = text.toInt(&ok);
+        if (!ok || days < 0 || days > 36500)
+            return fail(c, QStringLiteral("--delete-after-days wants a whole number of days from 0 (never) to 36500, "
+                                          "not \"%1\"")
+                               .arg(text));
+        if (!settings.leaveOnServer)
+            return fail(c, QStringLiteral("--delete-after-days only applies when messages are left on the server; "
+                                          "with --leave-on-server no every message is deleted from the server "
+                                          "right after it is downloaded"));
+        settings.leaveOnServerDays = days;
+    }
     if (values.contains(QStringLiteral("--smtp"))) {
         const auto smtp = hostPort(values.value(QStringLiteral("--smtp")));
         if (!smtp)
-            return fail(c, QStringLiteral("--smtp wants HOST:PORT, e.g. smtp.example.org:465"));
+            return fail(c, QStringLiteral("--smtp wants HOST:PORT with a port from 1 to 65535, e.g. "
+                                          "smtp.example.org:465 (got \"%1\")")
+                               .arg(values.value(QStringLiteral("--smtp"))));
         const auto smtpSecurity = encryptedSecurity(values.value(QStringLiteral("--smtp-security")));
         if (!smtpSecurity)
-            return fail(c, QStringLiteral("--smtp-security must be tls or starttls"));
+            return fail(c, QStringLiteral("--smtp-security must be tls (usually port 465) or starttls (usually port "
+                                          "587), not \"%1\"")
+                               .arg(values.value(QStringLiteral("--smtp-security"))));
         settings.outgoing = Endpoint{smtp->first, smtp->second, *smtpSecurity, user};
     } else {
         // Settings always name an outgoing server; without --smtp the message submission port
@@ -279,7 +346,7 @@ int manualAccountAdd(Context &c, QStringList args)
     Store::Account row;
     row.name = settings.name;
     row.email = settings.email;
-    row.protocol = Store::Account::Protocol::Imap;
+    row.protocol = pop3 ? Store::Account::Protocol::Pop3 : Store::Account::Protocol::Imap;
     row.settings = settings.toJson();
     // Read by core/sync (ImapSync: bodies of the last N days kept for offline reading).
     const auto withSyncKeys = [offlineDays](QJsonObject json) {

@@ -2,10 +2,8 @@
 // SPDX-FileCopyrightText: Tidings developers
 // tidings-cli pop3-poll: one poll of a POP3 account into its local Inbox (what `sync` runs for
 // POP3 accounts).
+#include "cli/cmd_pop3poll.h"
 #include "cli/command.h"
-#include "cli/mailaccountcli.h"
-#include "core/sync/pop3poller.h"
-#include "core/sync/transportconfig.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -51,31 +49,19 @@ int pop3PollCommand(Cli::Context &c)
     auto password = Cli::readSecret(*account, Account::incomingSecretPurpose, "pop3-poll", c.err);
     if (!password)
         return 1;
-    Sync::Pop3Poller poller(*db, account->stored.id,
-                            Sync::TransportConfig::pop3(*db, account->stored.settings, account->settings, *password),
-                            Sync::TransportConfig::pop3Options(account->stored.settings, account->settings));
+    const std::unique_ptr<Sync::Pop3Poller> poller = Cli::pop3Poller(*db, *account, *password);
     Sync::Pop3PollResult result;
     QEventLoop loop;
-    QObject::connect(&poller, &Sync::Pop3Poller::finished, &loop, [&](const Sync::Pop3PollResult &r) {
+    QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&](const Sync::Pop3PollResult &r) {
         result = r;
         loop.quit();
     });
-    poller.pollOnce();
+    poller->pollOnce();
     loop.exec();
-    if (json) {
-        QJsonObject o;
-        o.insert(QStringLiteral("account"), accountName);
-        o.insert(QStringLiteral("ok"), result.ok());
-        o.insert(QStringLiteral("onServer"), result.onServer);
-        o.insert(QStringLiteral("downloaded"), result.downloaded);
-        o.insert(QStringLiteral("deletedOnServer"), result.deletedOnServer);
-        o.insert(QStringLiteral("skipped"), result.skipped);
-        o.insert(QStringLiteral("error"), result.error ? QJsonValue(result.error.toString()) : QJsonValue());
-        c.out << QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Indented));
-    } else {
-        c.out << accountName << ": " << result.onServer << " on the server, " << result.downloaded << " new, "
-              << result.deletedOnServer << " deleted from the server" << Qt::endl;
-    }
+    if (json)
+        c.out << QString::fromUtf8(QJsonDocument(Cli::pop3ResultJson(accountName, result)).toJson(QJsonDocument::Indented));
+    else
+        c.out << Cli::pop3ResultLine(accountName, result) << Qt::endl;
     if (result.error) {
         c.err << "tidings-cli pop3-poll: " << result.error.toString() << Qt::endl;
         return 1;

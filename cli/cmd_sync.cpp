@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SPDX-FileCopyrightText: Tidings developers
 // tidings-cli sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file PEM]:
-// brings the profile's IMAP accounts up to date (docs/cli.md, docs/sync.md).
+// brings the profile's IMAP accounts up to date and polls its POP3 accounts (docs/cli.md,
+// docs/sync.md, docs/outbox.md).
+#include "cli/cmd_pop3poll.h"
 #include "cli/cmd_sync_common.h"
 
 #include <QCoreApplication>
@@ -12,6 +14,28 @@ namespace {
 
 using namespace Tidings;
 using namespace Tidings::Cli;
+
+/// plainError() for a POP3 server: the diagnosis speaks of POP3, not IMAP.
+QString plainPop3Error(const Error &error)
+{
+    switch (error.kind) {
+    case Error::Kind::Network:
+    case Error::Kind::Tls:
+    case Error::Kind::Timeout:
+    case Error::Kind::Authentication: {
+        const Account::Diagnosis d =
+            Account::diagnose(Account::ServerKind::Pop3, error, std::nullopt, QDateTime::currentDateTimeUtc());
+        if (!d.explanation.isEmpty())
+            return d.explanation + QStringLiteral(" (") + error.toString() + u')';
+        break;
+    }
+    case Error::Kind::Config:
+        return error.detail;
+    default:
+        break;
+    }
+    return error.toString();
+}
 
 int syncCommand(Context &c)
 {
@@ -37,28 +61,55 @@ int syncCommand(Context &c)
     if (!db)
         return 1;
 
-    QList<Store::Account> accounts;
+    QList<Store::Account> accounts;     // IMAP: the SyncEngine's
+    QList<MailAccount> pop3Accounts;    // POP3: one Pop3Poller each
+    QList<Store::Account> candidates;
     if (accountName) {
         auto a = Mail::account(c, "sync", *db, *accountName);
         if (!a)
             return 1;
-        accounts << *a;
+        candidates << *a;
     } else {
         auto all = Store::AccountStore(*db).list();
         if (!all)
             return Mail::fail(c, "sync", all.error().toString());
-        for (const Store::Account &a : all.value()) {
-            if (a.protocol == Store::Account::Protocol::Imap)
-                accounts << a;
-        }
-        if (accounts.isEmpty())
-            return Mail::fail(c, "sync", QStringLiteral("the profile has no IMAP account (add one with tidings-cli account add)"));
+        candidates = all.value();
+        if (candidates.isEmpty())
+            return Mail::fail(c, "sync", QStringLiteral("the profile has no account (add one with tidings-cli account add)"));
     }
-    if (passwordStdin && accounts.size() != 1)
+    for (const Store::Account &a : std::as_const(candidates)) {
+        if (a.protocol == Store::Account::Protocol::Imap) {
+            accounts << a;
+            continue;
+        }
+        QString problem;
+        auto m = Cli::mailAccount(*db, a, &problem);
+        if (!m)
+            return Mail::fail(c, "sync", QStringLiteral("the settings of account \"%1\" are unreadable: %2").arg(a.name, problem));
+        pop3Accounts << *m;
+    }
+    if (passwordStdin && accounts.size() + pop3Accounts.size() != 1)
         return Mail::fail(c, "sync", QStringLiteral("--password-stdin needs --account NAME"));
     std::optional<QString> password;
     if (passwordStdin)
         password = Mail::readPasswordLine();
+    if (password)
+        Cli::stdinPassword() = password; // what Cli::readSecret() hands the POP3 poller
+
+    // POP3 accounts: a poller each, with the password from stdin or the keychain. An account
+    // without one is reported and skipped; the others still run.
+    std::vector<std::unique_ptr<Sync::Pop3Poller>> pollers;
+    QHash<const Sync::Pop3Poller *, QString> pollerNames;
+    int pop3Unavailable = 0;
+    for (const MailAccount &a : std::as_const(pop3Accounts)) {
+        const auto secret = Cli::readSecret(a, Account::incomingSecretPurpose, "sync", c.err);
+        if (!secret) {
+            ++pop3Unavailable;
+            continue;
+        }
+        pollers.push_back(Cli::pop3Poller(*db, a, *secret));
+        pollerNames.insert(pollers.back().get(), a.stored.name);
+    }
 
     auto engine = Mail::engine(*db, password, extraCa);
     QHash<qint64, QString> names;
@@ -78,9 +129,9 @@ int syncCommand(Context &c)
                      });
 
     QEventLoop loop;
-    int exitCode = 0;
+    int exitCode = pop3Unavailable > 0 ? 1 : 0;
     if (!watch) {
-        int remaining = int(accounts.size());
+        int remaining = int(accounts.size() + pollers.size());
         QHash<qint64, int> fetched;
         QObject::connect(engine.get(), &Sync::SyncEngine::progress, engine.get(),
                          [&](qint64 accountId, qint64, qint64, qint64) { ++fetched[accountId]; });
@@ -106,9 +157,25 @@ int syncCommand(Context &c)
                              if (--remaining == 0)
                                  loop.quit();
                          });
+        for (const auto &poller : pollers) {
+            const QString name = pollerNames.value(poller.get());
+            QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
+                if (r.error) {
+                    c.err << "tidings-cli sync: " << name << ": " << plainPop3Error(r.error) << Qt::endl;
+                    exitCode = 1;
+                } else {
+                    c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
+                }
+                if (--remaining == 0)
+                    loop.quit();
+            });
+        }
         for (const Store::Account &a : std::as_const(accounts))
             engine->syncOnce(a.id);
-        loop.exec();
+        for (const auto &poller : pollers)
+            poller->pollOnce();
+        if (remaining > 0)
+            loop.exec();
         return exitCode;
     }
 
@@ -136,6 +203,24 @@ int syncCommand(Context &c)
     });
     for (const Store::Account &a : std::as_const(accounts))
         engine->watch(a.id);
+    // POP3 has no IDLE: each account is polled now and then every interval (its check interval,
+    // 10 minutes unless set).
+    for (const auto &poller : pollers) {
+        const QString name = pollerNames.value(poller.get());
+        QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
+            if (r.error)
+                c.err << name << ": " << plainPop3Error(r.error) << " (retrying)" << Qt::endl;
+            else if (r.downloaded > 0 || r.deletedOnServer > 0)
+                c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
+        });
+        c.out << name << ": checking POP3 every "
+              << std::chrono::duration_cast<std::chrono::minutes>(poller->options().interval).count() << " minutes"
+              << Qt::endl;
+        poller->start();
+        poller->checkNow();
+    }
+    if (accounts.isEmpty() && pollers.empty())
+        return exitCode;
     loop.exec(); // ends with the process (Ctrl-C)
     return 0;
 }
@@ -143,4 +228,5 @@ int syncCommand(Context &c)
 } // namespace
 
 TIDINGS_CLI_COMMAND("sync", "sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file PEM]",
-                    "bring IMAP accounts up to date once, or keep watching (IDLE) and print arrivals", &syncCommand);
+                    "bring IMAP accounts up to date and poll POP3 accounts once, or keep watching (IDLE, POP3 "
+                    "on its interval) and print arrivals", &syncCommand);
