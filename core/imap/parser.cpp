@@ -76,21 +76,6 @@ QByteArray interned(QByteArrayView v)
     return {};
 }
 
-QByteArray upper(QByteArrayView v)
-{
-    if (v.size() <= 16) {
-        QByteArray shared = interned(v);
-        if (!shared.isNull())
-            return shared;
-    }
-    QByteArray out(v.data(), v.size());
-    for (char &c : out) {
-        if (c >= 'a' && c <= 'z')
-            c = char(c - 'a' + 'A');
-    }
-    return out;
-}
-
 // Literal overload: the length is known at compile time, so a mismatch costs one comparison.
 template<std::size_t N>
 inline bool equalsUpper(QByteArrayView v, const char (&upperLiteral)[N])
@@ -150,6 +135,91 @@ QByteArray excerptAround(QByteArrayView data, qsizetype position)
     return escapeExcerpt(data.sliced(from, to - from));
 }
 
+// The strings of one response (envelope fields, addresses, parameter values, ...) share a few
+// heap blocks instead of costing one allocation each: a FETCH with ENVELOPE and BODYSTRUCTURE
+// holds 25-40 short strings, and their malloc/free pairs were the largest single cost of parsing.
+//
+// Each string is an ordinary, reference-counted QByteArray whose data pointer points into a
+// shared block (Qt 6 keeps begin pointer, size and block header separately, and a QByteArray
+// whose data starts inside its block is a state Qt itself creates, e.g. after prepend or remove).
+// Invariants:
+// - Lifetime: every string holds a reference on its block, so it stays valid after the parser,
+//   the response or its sibling strings are gone (unlike fromRawData()).
+// - Each string is followed by a '\0' inside the block, so constData() stays NUL-terminated as
+//   QByteArray promises.
+// - Writing detaches: while a sibling or the arena still references the block, any modification
+//   copies the string first; the last holder may grow in place, over bytes nobody else sees.
+// - Memory: a block is at most kChunkBytes (or the remaining response, if smaller), so a kept
+//   string retains at most that much; strings over kMaxArenaString get their own allocation.
+//   Literal message content that did not go to a BodySink is large and long-lived: it never
+//   goes into a block.
+class StringArena
+{
+public:
+    static constexpr qsizetype kChunkBytes = 4096;
+    static constexpr qsizetype kMaxArenaString = 1024;
+
+    /// A QByteArray with a copy of [src, src + n). `remaining` is how many response bytes are
+    /// left from src on (an upper bound for the strings still to come, NULs included), so a
+    /// short response gets a block of its own size.
+    QByteArray copy(const char *src, qsizetype n, qsizetype remaining)
+    {
+        if (n == 0)
+            return QByteArray(src, 0);
+        char *dst = reserve(n, remaining);
+        if (!dst)
+            return QByteArray(src, n);
+        std::memcpy(dst, src, std::size_t(n));
+        return commit(dst, n);
+    }
+    /// The same, upper-casing ASCII letters.
+    QByteArray copyUpper(const char *src, qsizetype n, qsizetype remaining)
+    {
+        if (n == 0)
+            return QByteArray(src, 0);
+        char *dst = reserve(n, remaining);
+        QByteArray own;
+        if (!dst) {
+            own = QByteArray(n, Qt::Uninitialized);
+            dst = own.data();
+        }
+        for (qsizetype i = 0; i < n; ++i) {
+            const char c = src[i];
+            dst[i] = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
+        }
+        return own.isNull() ? commit(dst, n) : own;
+    }
+
+private:
+    char *reserve(qsizetype n, qsizetype remaining)
+    {
+        if (n > kMaxArenaString)
+            return nullptr;
+        if (m_capacity - m_used < n + 1) {
+            const qsizetype size = std::clamp<qsizetype>(remaining, n + 1, std::max(kChunkBytes, n + 1));
+            m_block = QByteArray(size, Qt::Uninitialized);
+            m_base = m_block.data(); // the block is unshared here: data() does not copy
+            m_used = 0;
+            m_capacity = size;
+        }
+        return m_base + m_used;
+    }
+    QByteArray commit(char *dst, qsizetype n)
+    {
+        dst[n] = '\0';
+        m_used += n + 1;
+        QByteArray out = m_block; // shares the block (one reference)
+        out.data_ptr().setBegin(dst);
+        out.data_ptr().size = n;
+        return out;
+    }
+
+    QByteArray m_block; ///< the current block; our reference keeps writes to it detaching
+    char *m_base = nullptr;
+    qsizetype m_used = 0;
+    qsizetype m_capacity = 0;
+};
+
 // Byte classes for the hot loops: bit 1 ends an atom, bit 2 ends an astring atom (brackets
 // allowed), bit 4 stops the quoted-string fast path.
 struct ByteClasses {
@@ -187,11 +257,34 @@ public:
     {
     }
 
-    Response read();
+    /// Reads the response into `out`, built in place: a FETCH with ENVELOPE and BODYSTRUCTURE
+    /// is a large tree, and moving it through several return values costs measurably.
+    void read(Response &out);
 
 private:
     [[noreturn]] void fail(const QString &reason) const { throw Failure{m_p - m_begin, reason}; }
     [[noreturn]] void fail(const char *reason) const { fail(QString::fromLatin1(reason)); }
+
+    /// A string field: a copy of bytes of this response, in the response's StringArena.
+    QByteArray bytes(const char *src, qsizetype n) { return m_arena.copy(src, n, remainingFrom(src)); }
+    QByteArray bytes(QByteArrayView v) { return bytes(v.data(), v.size()); }
+    /// An upper-cased token: a shared static copy for the common ones, else in the arena.
+    QByteArray upperBytes(QByteArrayView v)
+    {
+        if (v.size() <= 16) {
+            QByteArray shared = interned(v);
+            if (!shared.isNull())
+                return shared;
+        }
+        return m_arena.copyUpper(v.data(), v.size(), remainingFrom(v.data()));
+    }
+    /// Response bytes left from `src` on; for bytes outside the response (an unescaped copy),
+    /// those left from the current position.
+    qsizetype remainingFrom(const char *src) const
+    {
+        const char *const limit = m_end + 2;
+        return (src >= m_begin && src <= limit) ? limit - src : limit - m_p;
+    }
 
     bool atEnd() const { return m_p >= m_end; }
     char peek() const { return m_p < m_end ? *m_p : '\0'; }
@@ -221,14 +314,20 @@ private:
             fail("unexpected data at the end of the response");
     }
 
+    // The scanning loops below work on a local pointer: a char load may alias the member m_p,
+    // which would otherwise force a store and a reload of m_p for every byte.
     QByteArrayView atom(bool allowBracket = false)
     {
-        const char *start = m_p;
-        while (m_p < m_end && !endsAtom(*m_p, allowBracket))
-            ++m_p;
-        if (m_p == start)
+        const char *const start = m_p;
+        const char *q = start;
+        const char *const end = m_end;
+        const unsigned char mask = allowBracket ? 2 : 1;
+        while (q < end && !(kClasses.bits[quint8(*q)] & mask))
+            ++q;
+        if (q == start)
             fail("expected an atom");
-        return QByteArrayView(start, m_p - start);
+        m_p = q;
+        return QByteArrayView(start, q - start);
     }
 
     /// Text up to the end of the response (resp-text after the code).
@@ -241,16 +340,21 @@ private:
 
     std::uint64_t number64()
     {
-        const char *start = m_p;
+        const char *const start = m_p;
+        const char *q = start;
+        const char *const end = m_end;
         std::uint64_t value = 0;
-        while (m_p < m_end && *m_p >= '0' && *m_p <= '9') {
-            const auto digit = std::uint64_t(*m_p - '0');
-            if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10)
+        while (q < end && *q >= '0' && *q <= '9') {
+            const auto digit = std::uint64_t(*q - '0');
+            if (value > (std::numeric_limits<std::uint64_t>::max() - digit) / 10) {
+                m_p = q;
                 fail("number too large");
+            }
             value = value * 10 + digit;
-            ++m_p;
+            ++q;
         }
-        if (m_p == start)
+        m_p = q;
+        if (q == start)
             fail("expected a number");
         return value;
     }
@@ -291,7 +395,7 @@ private:
             v.nil = true;
         } else if (allowAtom) {
             const QByteArrayView a = atom(allowBracket);
-            v.bytes = QByteArray(a.data(), a.size());
+            v.bytes = bytes(a);
         } else {
             fail("expected a string");
         }
@@ -330,13 +434,16 @@ private:
     QByteArray quoted()
     {
         expect('"');
-        const char *start = m_p;
+        const char *const start = m_p;
         // Fast path: no escapes.
-        while (m_p < m_end && !(kClasses.bits[quint8(*m_p)] & 4))
-            ++m_p;
-        if (peek() == '"') {
-            QByteArray out(start, m_p - start);
-            ++m_p;
+        const char *q = start;
+        const char *const end = m_end;
+        while (q < end && !(kClasses.bits[quint8(*q)] & 4))
+            ++q;
+        m_p = q;
+        if (q < end && *q == '"') {
+            QByteArray out = bytes(start, q - start);
+            m_p = q + 1;
             return out;
         }
         QByteArray out(start, m_p - start);
@@ -379,7 +486,7 @@ private:
         }
         if (size > std::uint64_t(m_end + 2 - m_p))
             fail("literal longer than the response");
-        v.bytes = QByteArray(m_p, qsizetype(size));
+        v.bytes = bytes(m_p, qsizetype(size));
         m_p += size;
         if (m_p > m_end)
             fail("literal runs into the response's end");
@@ -505,7 +612,7 @@ private:
             if (name == c)
                 return c;
         }
-        return QByteArray(start, m_p - start);
+        return bytes(start, m_p - start);
     }
     QList<QByteArray> flagList()
     {
@@ -530,7 +637,7 @@ private:
         }
         if (m_p >= m_end)
             fail("unterminated section");
-        QByteArray out(start, m_p - start);
+        QByteArray out = bytes(start, m_p - start);
         ++m_p;
         return out;
     }
@@ -564,12 +671,13 @@ private:
 
     ResponseCode responseCode();
     StatusResponse statusTail(QByteArray tag, Status status);
-    Response untagged();
-    Response fetch(std::uint32_t seq);
+    void untagged(Response &out);
+    Response keyword();
+    void fetch(Fetch &fetch);
     void fetchItem(Fetch &fetch);
-    Envelope envelope();
+    void envelope(Envelope &envelope);
     QList<Address> addressList();
-    BodyStructure body();
+    void body(BodyStructure &body);
     void bodyExtension(BodyStructure &body);
     QList<BodyParameter> parameters();
     ListEntry listEntry(bool lsub);
@@ -590,6 +698,7 @@ private:
     qsizetype m_streamedIndex = 0;
     bool m_utf8 = false;
     int m_depth = 0;
+    StringArena m_arena;
 };
 
 std::optional<Status> statusKeyword(QByteArrayView word)
@@ -607,7 +716,7 @@ std::optional<Status> statusKeyword(QByteArrayView word)
     return std::nullopt;
 }
 
-Response ResponseReader::read()
+void ResponseReader::read(Response &out)
 {
     if (atEnd())
         fail("empty response");
@@ -616,12 +725,14 @@ Response ResponseReader::read()
         if (peek() == ' ')
             ++m_p;
         const QByteArrayView text = rest();
-        return ContinuationRequest{QByteArray(text.data(), text.size())};
+        out = ContinuationRequest{QByteArray(text.data(), text.size())};
+        return;
     }
     if (peek() == '*') {
         ++m_p;
         sp();
-        return untagged();
+        untagged(out);
+        return;
     }
     // tag = 1*<any ASTRING-CHAR except "+">
     const char *start = m_p;
@@ -629,7 +740,7 @@ Response ResponseReader::read()
         ++m_p;
     if (m_p == start)
         fail("expected a tag, '*' or '+'");
-    QByteArray tag(start, m_p - start);
+    QByteArray tag = bytes(start, m_p - start);
     sp();
     const QByteArrayView word = atom();
     const std::optional<Status> status = statusKeyword(word);
@@ -637,7 +748,7 @@ Response ResponseReader::read()
         m_p = word.data();
         fail("expected OK, NO or BAD after the tag");
     }
-    return statusTail(std::move(tag), *status);
+    out = statusTail(std::move(tag), *status);
 }
 
 StatusResponse ResponseReader::statusTail(QByteArray tag, Status status)
@@ -660,7 +771,7 @@ ResponseCode ResponseReader::responseCode()
     expect('[');
     ResponseCode code;
     const QByteArrayView name = atom(false);
-    code.atom = upper(name);
+    code.atom = upperBytes(name);
     const char *argsStart = m_p;
     bool inQuote = false;
     while (m_p < m_end && (inQuote || *m_p != ']')) {
@@ -676,7 +787,7 @@ ResponseCode ResponseReader::responseCode()
     ++m_p; // ']'
     while (!args.isEmpty() && args.front() == ' ')
         args = args.sliced(1);
-    code.text = QByteArray(args.data(), args.size());
+    code.text = bytes(args);
 
     static const struct {
         const char *name;
@@ -732,12 +843,12 @@ ResponseCode ResponseReader::responseCode()
     switch (code.kind) {
     case K::Capability:
         for (QByteArrayView w : words)
-            code.list.append(upper(w));
+            code.list.append(upperBytes(w));
         break;
     case K::PermanentFlags:
     case K::BadCharset:
         for (QByteArrayView w : words)
-            code.list.append(QByteArray(w.data(), w.size()));
+            code.list.append(bytes(w));
         break;
     case K::UidNext:
     case K::UidValidity:
@@ -791,7 +902,7 @@ ResponseCode ResponseReader::responseCode()
     return code;
 }
 
-Response ResponseReader::untagged()
+void ResponseReader::untagged(Response &out)
 {
     const char c = peek();
     if (c >= '0' && c <= '9') {
@@ -800,26 +911,38 @@ Response ResponseReader::untagged()
         const QByteArrayView word = atom();
         if (equalsUpper(word, "FETCH")) {
             sp();
-            return fetch(n);
+            Fetch &f = out.emplace<Fetch>();
+            f.seq = n;
+            fetch(f);
+            return;
         }
         if (equalsUpper(word, "EXISTS")) {
             expectEnd();
-            return Exists{n};
+            out = Exists{n};
+            return;
         }
         if (equalsUpper(word, "RECENT")) {
             expectEnd();
-            return Recent{n};
+            out = Recent{n};
+            return;
         }
         if (equalsUpper(word, "EXPUNGE")) {
             expectEnd();
-            return Expunge{n};
+            out = Expunge{n};
+            return;
         }
         Unknown u;
-        u.name = upper(word);
+        u.name = upperBytes(word);
         u.number = n;
         u.raw = QByteArray(m_begin, m_end - m_begin);
-        return u;
+        out = std::move(u);
+        return;
     }
+    out = keyword();
+}
+
+Response ResponseReader::keyword()
+{
     const QByteArrayView word = atom();
     if (const std::optional<Status> status = statusKeyword(word))
         return statusTail({}, *status);
@@ -827,7 +950,7 @@ Response ResponseReader::untagged()
         QList<QByteArray> caps;
         skipSpaces();
         while (!atEnd()) {
-            caps.append(upper(atom(true)));
+            caps.append(upperBytes(atom(true)));
             if (caps.size() > Limits::MaxListElements)
                 fail("too many capabilities");
             skipSpaces();
@@ -892,7 +1015,7 @@ Response ResponseReader::untagged()
         return quotaRoot();
     }
     Unknown u;
-    u.name = upper(word);
+    u.name = upperBytes(word);
     u.raw = QByteArray(m_begin, m_end - m_begin);
     return u;
 }
@@ -910,10 +1033,10 @@ ListEntry ResponseReader::listEntry(bool lsub)
     if (peek() == '(') {
         // RFC 5258 mbox-list-extended: ("CHILDINFO" ("SUBSCRIBED")) ("OLDNAME" ("old"))
         list([&] {
-            const QByteArray label = upper(astring());
+            const QByteArray label = upperBytes(astring());
             sp();
             if (label == "CHILDINFO") {
-                list([&] { e.childInfo.append(upper(astring())); });
+                list([&] { e.childInfo.append(upperBytes(astring())); });
             } else if (label == "OLDNAME") {
                 list([&] { e.oldName = mailbox(); });
             } else {
@@ -1090,7 +1213,7 @@ Quota ResponseReader::quota()
     sp();
     list([&] {
         QuotaResource r;
-        r.name = upper(atom());
+        r.name = upperBytes(atom());
         sp();
         r.usage = number64();
         sp();
@@ -1115,13 +1238,10 @@ QuotaRoot ResponseReader::quotaRoot()
     return q;
 }
 
-Response ResponseReader::fetch(std::uint32_t seq)
+void ResponseReader::fetch(Fetch &f)
 {
-    Fetch f;
-    f.seq = seq;
     list([&] { fetchItem(f); });
     expectEnd();
-    return f;
 }
 
 void ResponseReader::fetchItem(Fetch &f)
@@ -1166,16 +1286,16 @@ void ResponseReader::fetchItem(Fetch &f)
         f.rfc822Size = lenientNumber();
     } else if (equalsUpper(name, "ENVELOPE")) {
         sp();
-        f.envelope = envelope();
+        envelope(f.envelope.emplace());
     } else if (equalsUpper(name, "BODYSTRUCTURE")) {
         sp();
-        f.bodyStructure = body();
+        body(f.bodyStructure.emplace());
     } else if (equalsUpper(name, "BODY")) {
         if (peek() == '[') {
             readSection(BodySection::Kind::Body, true);
         } else {
             sp();
-            f.bodyStructure = body();
+            body(f.bodyStructure.emplace());
         }
     } else if (equalsUpper(name, "BINARY")) {
         readSection(BodySection::Kind::Binary, true);
@@ -1211,7 +1331,7 @@ void ResponseReader::fetchItem(Fetch &f)
     } else {
         m_p = nameStart;
         const QByteArrayView unknown = atom(false);
-        f.unknownItems.append(upper(unknown));
+        f.unknownItems.append(upperBytes(unknown));
         if (peek() == '[') {
             section();
             if (peek() == '<')
@@ -1301,9 +1421,8 @@ QList<Address> ResponseReader::addressList()
     return out;
 }
 
-Envelope ResponseReader::envelope()
+void ResponseReader::envelope(Envelope &e)
 {
-    Envelope e;
     Depth guard(*this);
     expect('(');
     skipSpaces();
@@ -1336,7 +1455,6 @@ Envelope ResponseReader::envelope()
         skipValue();
     }
     expect(')');
-    return e;
 }
 
 QList<BodyParameter> ResponseReader::parameters()
@@ -1355,7 +1473,7 @@ QList<BodyParameter> ResponseReader::parameters()
             return;
         }
         if (isName) {
-            out.append(BodyParameter{upper(token(scratch)), QByteArray()});
+            out.append(BodyParameter{upperBytes(token(scratch)), QByteArray()});
         } else {
             out.last().value = value(true, true).bytes;
         }
@@ -1369,9 +1487,8 @@ QList<BodyParameter> ResponseReader::parameters()
 // body = "(" (body-type-1part / body-type-mpart) ")"; RFC 3501 §9 and RFC 9051 §9, read
 // leniently: any field may be missing at the end, numbers may be NIL, quoted, negative or
 // floating point, and strings may be atoms or lower case. Unknown trailing data is skipped.
-BodyStructure ResponseReader::body()
+void ResponseReader::body(BodyStructure &b)
 {
-    BodyStructure b;
     Depth guard(*this);
     expect('(');
     skipSpaces();
@@ -1394,7 +1511,7 @@ BodyStructure ResponseReader::body()
             skipValue();
             return {};
         }
-        return upper(token(scratch));
+        return upperBytes(token(scratch));
     };
 
     if (peek() == '(') {
@@ -1403,7 +1520,7 @@ BodyStructure ResponseReader::body()
         int children = 0;
         while (peek() == '(') {
             countElement(children);
-            b.parts.push_back(body());
+            body(b.parts.emplace_back());
             skipSpaces();
         }
         if (more())
@@ -1412,7 +1529,7 @@ BodyStructure ResponseReader::body()
             b.parameters = parameters();
         bodyExtension(b);
         expect(')');
-        return b;
+        return;
     }
 
     b.type = upperText();
@@ -1430,10 +1547,10 @@ BodyStructure ResponseReader::body()
         b.size = lenientNumber();
     const bool isMessage = b.type == "MESSAGE" && (b.subtype == "RFC822" || b.subtype == "GLOBAL");
     if (isMessage && more() && peek() == '(') {
-        b.envelope = envelope();
+        envelope(b.envelope.emplace());
         if (more()) {
             if (peek() == '(')
-                b.parts.push_back(body());
+                body(b.parts.emplace_back());
             else
                 skipValue();
         }
@@ -1446,7 +1563,6 @@ BodyStructure ResponseReader::body()
         b.md5 = text();
     bodyExtension(b);
     expect(')');
-    return b;
 }
 
 // Extension data after the subtype/params (multipart) or md5 (single part):
@@ -1468,7 +1584,7 @@ void ResponseReader::bodyExtension(BodyStructure &b)
                 if (peek() == '(')
                     skipValue();
                 else
-                    b.disposition = upper(value(true, true).bytes);
+                    b.disposition = upperBytes(value(true, true).bytes);
                 skipSpaces();
                 if (peek() != ')')
                     b.dispositionParameters = parameters();
@@ -1485,7 +1601,7 @@ void ResponseReader::bodyExtension(BodyStructure &b)
             // NIL, or a bare string where the disposition list belongs (seen in the wild).
             StringValue v = value(true, true);
             if (!v.nil)
-                b.disposition = upper(v.bytes);
+                b.disposition = upperBytes(v.bytes);
         }
     }
     if (more()) {
@@ -1851,7 +1967,7 @@ void Parser::Private::complete(QByteArrayView data)
     Response r;
     try {
         ResponseReader reader(data, streamed, utf8);
-        r = reader.read();
+        reader.read(r);
     } catch (const Failure &failure) {
         fail(streamOffset(failure.position), data, failure.position, failure.reason);
         return;

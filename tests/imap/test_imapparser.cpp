@@ -816,6 +816,82 @@ private Q_SLOTS:
         QVERIFY(!parser);
     }
 
+    // The strings of one response share heap blocks (parser.cpp, StringArena): each must still
+    // behave as an independent QByteArray.
+    void strings_outliveParserAndSiblings_andStayNulTerminated()
+    {
+        QByteArray subject;
+        QByteArray host;
+        {
+            Parser parser;
+            parser.setExpectGreeting(false);
+            QVERIFY(parser.feed("* 1 FETCH (ENVELOPE (\"Mon, 1 Jul 2024\" \"Hello there\" ((\"Anna\" NIL \"anna\" "
+                                "\"example.com\")) NIL NIL NIL NIL NIL NIL \"<m1@example.com>\"))\r\n"));
+            std::optional<Response> r = parser.takeResponse();
+            QVERIFY(r);
+            const Envelope &e = *std::get<Fetch>(*r).envelope;
+            subject = e.subject;
+            host = e.from.at(0).host;
+        } // parser and response gone
+        QCOMPARE(subject, QByteArray("Hello there"));
+        QCOMPARE(host, QByteArray("example.com"));
+        QCOMPARE(qstrlen(subject.constData()), size_t(subject.size()));
+        QCOMPARE(qstrlen(host.constData()), size_t(host.size()));
+        QCOMPARE(subject.toUpper(), QByteArray("HELLO THERE"));
+    }
+
+    void strings_modifyingOneField_leavesSiblingsIntact()
+    {
+        const auto f = as<Fetch>("* 1 FETCH (ENVELOPE (\"d\" \"subject\" ((\"A\" NIL \"a\" \"x.org\")(\"B\" NIL \"b\" "
+                                 "\"y.org\")) NIL NIL NIL NIL NIL \"<r@x>\" \"<m@x>\") BODYSTRUCTURE (\"TEXT\" "
+                                 "\"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 10 1))\r\n");
+        Envelope e = *f.envelope;
+        e.subject.append(" with a tail long enough to need more room than the string had");
+        e.from[0].mailbox[0] = 'Z';
+        e.from[1].host.replace("y.org", "somewhere.example");
+        QCOMPARE(e.subject, QByteArray("subject with a tail long enough to need more room than the string had"));
+        QCOMPARE(e.from.at(0).mailbox, QByteArray("Z"));
+        QCOMPARE(e.from.at(1).host, QByteArray("somewhere.example"));
+        // The original response and every sibling are untouched.
+        QCOMPARE(f.envelope->subject, QByteArray("subject"));
+        QCOMPARE(f.envelope->from.at(0).mailbox, QByteArray("a"));
+        QCOMPARE(f.envelope->from.at(0).host, QByteArray("x.org"));
+        QCOMPARE(f.envelope->from.at(1).name, QByteArray("B"));
+        QCOMPARE(f.envelope->from.at(1).host, QByteArray("y.org"));
+        QCOMPARE(f.envelope->inReplyTo, QByteArray("<r@x>"));
+        QCOMPARE(f.envelope->messageId, QByteArray("<m@x>"));
+        QCOMPARE(f.bodyStructure->parameter("charset"), QByteArray("utf-8"));
+
+        // The last holder of a shared block may grow in place: it still reads back correctly.
+        QByteArray last = std::move(e.from[1].name);
+        e = Envelope();
+        last.append("ob");
+        QCOMPARE(last, QByteArray("Bob"));
+        QCOMPARE(qstrlen(last.constData()), size_t(3));
+    }
+
+    void strings_manyAndLong_areAllKept()
+    {
+        // More string bytes than one shared block holds, and a string too long to share one.
+        QByteArray list;
+        for (int i = 0; i < 300; ++i)
+            list += "(\"Name " + QByteArray::number(i) + "\" NIL \"user" + QByteArray::number(i) + "\" \"host" +
+                    QByteArray::number(i) + ".example\")";
+        const QByteArray longSubject(5000, 's');
+        const QByteArray bytes =
+            "* 1 FETCH (ENVELOPE (NIL {5000}\r\n" + longSubject + " NIL NIL NIL (" + list + ") NIL NIL NIL NIL))\r\n";
+        const auto f = as<Fetch>(bytes);
+        QCOMPARE(f.envelope->subject, longSubject);
+        QCOMPARE(f.envelope->to.size(), 300);
+        for (int i = 0; i < 300; ++i) {
+            const Address &a = f.envelope->to.at(i);
+            QCOMPARE(a.name, "Name " + QByteArray::number(i));
+            QCOMPARE(a.mailbox, "user" + QByteArray::number(i));
+            QCOMPARE(a.host, "host" + QByteArray::number(i) + ".example");
+            QCOMPARE(qstrlen(a.host.constData()), size_t(a.host.size()));
+        }
+    }
+
     void parseOne_rejectsPartialInput()
     {
         QVERIFY(std::holds_alternative<Response>(Parser::parseOne("* 1 EXISTS\r\n")));
