@@ -28,8 +28,9 @@ QString stepStateName(TestStep::State state)
 
 bool ConnectionTestResult::passed() const
 {
-    return !cancelled && !steps.isEmpty()
-           && std::all_of(steps.cbegin(), steps.cend(), [](const TestStep &s) { return s.state == TestStep::State::Passed; });
+    return !cancelled && !steps.isEmpty() && std::all_of(steps.cbegin(), steps.cend(), [](const TestStep &s) {
+        return s.state == TestStep::State::Passed;
+    });
 }
 
 const TestStep *ConnectionTestResult::firstFailure() const
@@ -41,8 +42,8 @@ const TestStep *ConnectionTestResult::firstFailure() const
     return nullptr;
 }
 
-ConnectionTester::ConnectionTester(AccountSettings settings, TestCredentials credentials, ConnectionTestOptions options,
-                                   QObject *parent)
+ConnectionTester::ConnectionTester(AccountSettings settings, TestCredentials credentials,
+                                   ConnectionTestOptions options, QObject *parent)
     : QObject(parent)
     , m_settings(std::move(settings))
     , m_credentials(std::move(credentials))
@@ -148,7 +149,8 @@ void ConnectionTester::stepFailed(ServerKind server, const Error &error,
                     s.state = TestStep::State::Failed;
                     s.detail = error.toString();
                     s.certificate = certificate;
-                    s.diagnosis = diagnose(server, error, certificate, m_options.clock->now(), m_options.providerNote);
+                    s.diagnosis =
+                        diagnose(server, error, certificate, m_options.clock->now(), m_options.providerNote);
                     Q_EMIT stepUpdated(s);
                     QTimer::singleShot(0, this, moveOn);
                 });
@@ -174,8 +176,9 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
     const TlsPolicy policy = m_options.trust.policyFor(in.host, in.port, m_options.pins);
     const bool imap = m_settings.incomingProtocol == IncomingProtocol::Imap;
     const ServerKind kind = imap ? ServerKind::Imap : ServerKind::Pop3;
-    stepStarted(TestStep::Kind::IncomingLogin,
-                QStringLiteral("Log in to %1 server %2 as %3").arg(serverKindName(kind), in.describe(), in.login));
+    stepStarted(
+        TestStep::Kind::IncomingLogin,
+        QStringLiteral("Log in to %1 server %2 as %3").arg(serverKindName(kind), in.describe(), in.login));
     auto retry = [this] { runIncoming(true); };
 
     if (imap) {
@@ -193,7 +196,8 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
         connect(session, &Imap::Session::errorOccurred, holder,
                 [this, session, retryAfterTrust, retry](const Error &error) {
                     if (m_running && m_result.steps.last().state == TestStep::State::Running)
-                        stepFailed(ServerKind::Imap, error, session->certificateProblem(), !retryAfterTrust, retry);
+                        stepFailed(ServerKind::Imap, error, session->certificateProblem(), !retryAfterTrust,
+                                   retry);
                 });
         connect(session, &Imap::Session::ready, holder, [this, session, holder] {
             if (!m_running)
@@ -206,8 +210,9 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
                     stepFailed(ServerKind::Imap, job->error(), std::nullopt, false, {});
                     return;
                 }
-                stepPassed(QStringLiteral("logged in (%1)").arg(session->isEncrypted() ? QStringLiteral("encrypted")
-                                                                                       : QStringLiteral("NOT encrypted")));
+                stepPassed(QStringLiteral("logged in (%1)")
+                               .arg(session->isEncrypted() ? QStringLiteral("encrypted")
+                                                           : QStringLiteral("NOT encrypted")));
                 stepStarted(TestStep::Kind::IncomingList, QStringLiteral("List the folders (IMAP LIST)"));
                 auto *list = new Imap::ListJob(session, holder);
                 list->setPattern(QStringLiteral("*"));
@@ -252,10 +257,11 @@ void ConnectionTester::runIncoming(bool retryAfterTrust)
     auto certificate = std::make_shared<std::optional<CertificateProblem>>();
     connect(session, &Pop3::Session::certificateRejected, holder,
             [certificate](const CertificateProblem &problem) { *certificate = problem; });
-    connect(session, &Pop3::Session::failed, holder, [this, certificate, retryAfterTrust, retry](const Error &error) {
-        if (m_running && m_result.steps.last().state == TestStep::State::Running)
-            stepFailed(ServerKind::Pop3, error, *certificate, !retryAfterTrust, retry);
-    });
+    connect(session, &Pop3::Session::failed, holder,
+            [this, certificate, retryAfterTrust, retry](const Error &error) {
+                if (m_running && m_result.steps.last().state == TestStep::State::Running)
+                    stepFailed(ServerKind::Pop3, error, *certificate, !retryAfterTrust, retry);
+            });
     connect(session, &Pop3::Session::opened, holder, [this, session, holder] {
         if (!m_running)
             return;
@@ -316,30 +322,49 @@ void ConnectionTester::runOutgoing(bool retryAfterTrust)
             parts << QStringLiteral("messages up to %1 MB").arg(caps.maxSize / (1024 * 1024));
         return parts.join(QStringLiteral(", "));
     };
-    connect(session, &Smtp::Session::failed, holder,
-            [this, session, certificate, retryAfterTrust, helloDetail](const Error &error) {
-                if (!m_running || m_result.steps.last().state != TestStep::State::Running)
-                    return;
-                // EHLO (and STARTTLS) went through when the failure is about signing in.
-                const bool authFailure = error.kind == Error::Kind::Authentication
-                                         || (error.kind == Error::Kind::Config && session->capabilities().esmtp);
-                if (authFailure && m_result.steps.last().kind == TestStep::Kind::OutgoingHello) {
-                    stepPassed(helloDetail());
-                    stepStarted(TestStep::Kind::OutgoingAuth,
-                                QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
-                }
-                stepFailed(ServerKind::Smtp, error, authFailure ? std::nullopt : *certificate,
-                           !retryAfterTrust && !authFailure, [this] { runOutgoing(true); });
-            });
-    connect(session, &Smtp::Session::opened, holder, [this, session, helloDetail] {
+    connect(
+        session, &Smtp::Session::failed, holder,
+        [this, session, certificate, retryAfterTrust, helloDetail](const Error &error) {
+            if (!m_running || m_result.steps.last().state != TestStep::State::Running)
+                return;
+            // EHLO (and STARTTLS) went through when the failure is about signing in.
+            const bool authFailure = error.kind == Error::Kind::Authentication ||
+                                     (error.kind == Error::Kind::Config && session->capabilities().esmtp);
+            if (authFailure && m_result.steps.last().kind == TestStep::Kind::OutgoingHello) {
+                stepPassed(helloDetail());
+                stepStarted(
+                    TestStep::Kind::OutgoingAuth,
+                    QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
+            }
+            stepFailed(ServerKind::Smtp, error, authFailure ? std::nullopt : *certificate,
+                       !retryAfterTrust && !authFailure, [this] { runOutgoing(true); });
+        });
+    connect(session, &Smtp::Session::opened, holder, [this, session, holder, helloDetail] {
         if (!m_running)
             return;
         stepPassed(helloDetail());
         stepStarted(TestStep::Kind::OutgoingAuth,
                     QStringLiteral("Log in to the SMTP server as %1 (AUTH)").arg(m_settings.outgoing.login));
         stepPassed(QStringLiteral("accepted"));
-        session->quit();
-        QTimer::singleShot(0, this, [this] { done(); });
+        const QString address = m_settings.email.isEmpty() ? m_settings.outgoing.login : m_settings.email;
+        stepStarted(
+            TestStep::Kind::OutgoingSender,
+            QStringLiteral("Check that the SMTP server takes mail from %1 (MAIL FROM, RCPT TO, RSET; nothing "
+                           "is sent)")
+                .arg(address));
+        Smtp::SendJob *check = session->checkEnvelope({address, {address}});
+        connect(check, &Smtp::SendJob::finished, holder, [this, session](Smtp::SendJob *job) {
+            if (!m_running || m_result.steps.last().state != TestStep::State::Running)
+                return;
+            const Smtp::SendResult &result = job->result();
+            if (result.error) {
+                stepFailed(ServerKind::Smtp, result.error, std::nullopt, false, {});
+            } else {
+                stepPassed(QStringLiteral("accepted"));
+                session->quit();
+                QTimer::singleShot(0, this, [this] { done(); });
+            }
+        });
     });
     session->open();
 }

@@ -24,13 +24,16 @@ struct TestStep {
         IncomingList,  ///< IMAP LIST, or POP3 UIDL
         OutgoingHello, ///< connect, secure, EHLO
         OutgoingAuth,  ///< AUTH
+        /// MAIL FROM the account's address, RCPT TO the same, RSET: nothing is sent, but a server
+        /// that only takes mail from the address it logged in as says so here, not at the first send.
+        OutgoingSender,
     };
     enum class State { Running, Passed, Failed, Skipped };
 
     Kind kind = Kind::IncomingLogin;
     State state = State::Running;
-    QString title;   ///< "Log in to imap.example.org:993 (tls) as anna@example.org"
-    QString detail;  ///< on success: what was seen ("12 folders"); on failure: the technical error
+    QString title;  ///< "Log in to imap.example.org:993 (tls) as anna@example.org"
+    QString detail; ///< on success: what was seen ("12 folders"); on failure: the technical error
     Diagnosis diagnosis;
     std::optional<CertificateProblem> certificate;
 };
@@ -98,8 +101,9 @@ private:
     void runOutgoing(bool retryAfterTrust);
     void stepStarted(TestStep::Kind kind, const QString &title);
     void stepPassed(const QString &detail);
-    void stepFailed(ServerKind server, const Error &error, const std::optional<CertificateProblem> &certificate,
-                    bool allowTrust, std::function<void()> retry);
+    void stepFailed(ServerKind server, const Error &error,
+                    const std::optional<CertificateProblem> &certificate, bool allowTrust,
+                    std::function<void()> retry);
     void skipRemaining(const QString &why);
     void done();
 

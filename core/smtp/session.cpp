@@ -53,8 +53,7 @@ SendJob::SendJob(Session *session, Envelope envelope, QByteArray message)
     : QObject(session)
     , m_envelope(std::move(envelope))
     , m_message(std::move(message))
-{
-}
+{}
 
 Session::Session(Settings settings, Clock &clock, QObject *parent)
     : QObject(parent)
@@ -67,7 +66,8 @@ Session::Session(Settings settings, Clock &clock, QObject *parent)
     connect(m_conn, &LineConnection::closed, this, &Session::onClosed);
     connect(m_conn, &LineConnection::failed, this, &Session::fail);
     connect(m_conn, &LineConnection::certificateRejected, this, [this](const CertificateProblem &problem) {
-        QMetaObject::invokeMethod(this, [this, problem] { Q_EMIT certificateRejected(problem); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, problem] { Q_EMIT certificateRejected(problem); }, Qt::QueuedConnection);
     });
 }
 
@@ -97,7 +97,8 @@ void Session::open()
     m_state = State::Connecting;
     m_conn->setTimeout(m_settings.timeout);
     m_conn->open(m_settings.host, m_settings.port, m_settings.security, m_settings.tls,
-                 ProtocolLog::open(QStringLiteral("smtp"), m_settings.host, m_settings.port, m_settings.protocolLogDir));
+                 ProtocolLog::open(QStringLiteral("smtp"), m_settings.host, m_settings.port,
+                                   m_settings.protocolLogDir));
 }
 
 void Session::quit()
@@ -110,7 +111,8 @@ void Session::quit()
 void Session::abort()
 {
     m_conn->abort();
-    const Error cancelled = Error::make(Error::Kind::Cancelled, QStringLiteral("the SMTP session was stopped"));
+    const Error cancelled =
+        Error::make(Error::Kind::Cancelled, QStringLiteral("the SMTP session was stopped"));
     if (m_state != State::Disconnected) {
         m_state = State::Disconnected;
         m_lastError = cancelled;
@@ -137,15 +139,25 @@ void Session::abort()
     }
 }
 
+SendJob *Session::checkEnvelope(const Envelope &envelope)
+{
+    SendJob *job = send(envelope, QByteArray());
+    job->m_envelopeCheck = true;
+    return job;
+}
+
 SendJob *Session::send(const Envelope &envelope, const QByteArray &message)
 {
     auto *job = new SendJob(this, envelope, message);
     m_queue.push_back(job);
     if (m_state == State::Ready && !m_current)
-        QMetaObject::invokeMethod(this, [this] {
-            if (m_state == State::Ready && !m_current)
-                startNextSend();
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                if (m_state == State::Ready && !m_current)
+                    startNextSend();
+            },
+            Qt::QueuedConnection);
     return job;
 }
 
@@ -172,11 +184,11 @@ void Session::onReadyRead()
         const Reply reply = m_parser->takeReply();
         if (m_expected.empty()) {
             if (reply.code == 421) {
-                fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server closed the session"), reply.text(),
-                                 reply.enhancedCode));
+                fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server closed the session"),
+                                 reply.text(), reply.enhancedCode));
             } else {
-                fail(Error::make(Error::Kind::Protocol, QStringLiteral("the server sent a reply nobody asked for"),
-                                 reply.text()));
+                fail(Error::make(Error::Kind::Protocol,
+                                 QStringLiteral("the server sent a reply nobody asked for"), reply.text()));
             }
             return;
         }
@@ -195,8 +207,9 @@ void Session::onReadyRead()
         m_step = Step::None;
         if (m_parser->hasBufferedBytes() || m_conn->bytesAvailable() > 0) {
             // RFC 3207 §6 / CVE-2011-0411: such bytes would be taken as if TLS protected them.
-            fail(Error::make(Error::Kind::Protocol,
-                             QStringLiteral("the server sent data after accepting STARTTLS; the connection is not safe")));
+            fail(Error::make(
+                Error::Kind::Protocol,
+                QStringLiteral("the server sent data after accepting STARTTLS; the connection is not safe")));
             return;
         }
         m_parser = std::make_unique<ReplyParser>();
@@ -210,12 +223,13 @@ void Session::onClosed()
         return;
     if (m_state == State::Quitting) {
         m_state = State::Disconnected;
-        QMetaObject::invokeMethod(this, [this] { Q_EMIT closed(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { Q_EMIT closed(); }, Qt::QueuedConnection);
         return;
     }
-    fail(Error::make(Error::Kind::Network, QStringLiteral("the server %1:%2 closed the connection")
-                                               .arg(m_settings.host)
-                                               .arg(m_settings.port)));
+    fail(Error::make(
+        Error::Kind::Network,
+        QStringLiteral("the server %1:%2 closed the connection").arg(m_settings.host).arg(m_settings.port)));
 }
 
 void Session::sendLine(Step step, const QByteArray &line, QByteArrayView logVisible, bool secret)
@@ -243,8 +257,8 @@ void Session::handle(const Reply &reply)
     case Step::StartTlsAccepted: return;
     case Step::Greeting:
         if (reply.code != 220) {
-            fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server refused the connection"), reply.text(),
-                             reply.enhancedCode));
+            fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server refused the connection"),
+                             reply.text(), reply.enhancedCode));
             return;
         }
         m_state = State::Negotiating;
@@ -257,12 +271,13 @@ void Session::handle(const Reply &reply)
             return;
         }
         // HELO only where nothing depends on extensions: no TLS upgrade and no login.
-        if ((reply.code == 500 || reply.code == 502) && m_settings.security != Security::StartTls
-            && (m_settings.auth == AuthMethod::None || m_settings.username.isEmpty())) {
+        if ((reply.code == 500 || reply.code == 502) && m_settings.security != Security::StartTls &&
+            (m_settings.auth == AuthMethod::None || m_settings.username.isEmpty())) {
             sendLine(Step::Helo, "HELO " + m_settings.heloName.toUtf8());
             return;
         }
-        fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server refused EHLO"), reply.text(), reply.enhancedCode));
+        fail(Error::make(Error::Kind::ServerNo, QStringLiteral("the server refused EHLO"), reply.text(),
+                         reply.enhancedCode));
         return;
     case Step::Helo:
         if (reply.code != 250) {
@@ -275,9 +290,10 @@ void Session::handle(const Reply &reply)
         return;
     case Step::StartTls:
         if (reply.code != 220) {
-            fail(Error::make(Error::Kind::Tls,
-                             QStringLiteral("the server refused STARTTLS; the connection would not be encrypted"),
-                             reply.text(), reply.enhancedCode));
+            fail(Error::make(
+                Error::Kind::Tls,
+                QStringLiteral("the server refused STARTTLS; the connection would not be encrypted"),
+                reply.text(), reply.enhancedCode));
             return;
         }
         m_step = Step::StartTlsAccepted; // onReadyRead() checks nothing follows, then handshakes
@@ -381,12 +397,15 @@ void Session::handle(const Reply &reply)
     }
     case Step::Rset:
         m_resetNeeded = false;
+        if (m_current && m_current->m_envelopeCheck)
+            finishSend(m_result);
         startNextSend();
         return;
     case Step::Quit:
         m_state = State::Disconnected;
         m_conn->close();
-        QMetaObject::invokeMethod(this, [this] { Q_EMIT closed(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this] { Q_EMIT closed(); }, Qt::QueuedConnection);
         return;
     }
 }
@@ -395,8 +414,9 @@ void Session::afterEhlo()
 {
     if (m_settings.security == Security::StartTls && !m_conn->isEncrypted()) {
         if (!m_caps.startTls) {
-            fail(Error::make(Error::Kind::Tls,
-                             QStringLiteral("the server does not offer STARTTLS; refusing to continue without TLS")));
+            fail(Error::make(
+                Error::Kind::Tls,
+                QStringLiteral("the server does not offer STARTTLS; refusing to continue without TLS")));
             return;
         }
         sendLine(Step::StartTls, "STARTTLS");
@@ -429,14 +449,15 @@ void Session::authenticate()
         else if (m_caps.auth.contains("LOGIN"))
             method = AuthMethod::Login;
     }
-    const QByteArray mechanism = method == AuthMethod::Plain ? QByteArray("PLAIN")
-        : method == AuthMethod::Login                        ? QByteArray("LOGIN")
-        : method == AuthMethod::XOAuth2                      ? QByteArray("XOAUTH2")
-                                                             : QByteArray();
+    const QByteArray mechanism = method == AuthMethod::Plain     ? QByteArray("PLAIN")
+                                 : method == AuthMethod::Login   ? QByteArray("LOGIN")
+                                 : method == AuthMethod::XOAuth2 ? QByteArray("XOAUTH2")
+                                                                 : QByteArray();
     if (mechanism.isEmpty() || !m_caps.auth.contains(mechanism)) {
-        fail(Error::make(Error::Kind::Config,
-                         QStringLiteral("the server offers no sign-in method Tidings can use here (it offers %1)")
-                             .arg(QString::fromLatin1(m_caps.auth.join(' ')))));
+        fail(Error::make(
+            Error::Kind::Config,
+            QStringLiteral("the server offers no sign-in method Tidings can use here (it offers %1)")
+                .arg(QString::fromLatin1(m_caps.auth.join(' ')))));
         return;
     }
     const QByteArray user = m_settings.username.toUtf8();
@@ -452,7 +473,10 @@ void Session::authenticate()
     }
     case AuthMethod::Login: sendLine(Step::AuthLoginUser, "AUTH LOGIN"); return;
     case AuthMethod::XOAuth2: {
-        const QByteArray token = "user=" + user + "\x01" "auth=Bearer " + m_settings.oauthToken.toUtf8() + "\x01\x01";
+        const QByteArray token = "user=" + user +
+                                 "\x01"
+                                 "auth=Bearer " +
+                                 m_settings.oauthToken.toUtf8() + "\x01\x01";
         sendLine(Step::AuthXoauth2, "AUTH XOAUTH2 " + token.toBase64(), "AUTH XOAUTH2", true);
         return;
     }
@@ -479,7 +503,8 @@ void Session::enterReady()
 {
     m_state = State::Ready;
     m_mailReply = {};
-    QMetaObject::invokeMethod(this, [this] { Q_EMIT opened(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this] { Q_EMIT opened(); }, Qt::QueuedConnection);
     startNextSend();
 }
 
@@ -511,7 +536,8 @@ void Session::startNextSend()
         startNextSend();
     };
     if (env.recipients.isEmpty()) {
-        reject(Problem::Other, Error::make(Error::Kind::Config, QStringLiteral("the message has no recipient")));
+        reject(Problem::Other,
+               Error::make(Error::Kind::Config, QStringLiteral("the message has no recipient")));
         return;
     }
     bool addressesOk = usableAddress(env.from, true);
@@ -521,19 +547,22 @@ void Session::startNextSend()
         ascii = ascii && isAscii(r);
     }
     if (!addressesOk) {
-        reject(Problem::Other, Error::make(Error::Kind::Config, QStringLiteral("an envelope address is not usable")));
+        reject(Problem::Other,
+               Error::make(Error::Kind::Config, QStringLiteral("an envelope address is not usable")));
         return;
     }
     if (!ascii && !m_caps.smtpUtf8) {
         reject(Problem::NotSupported,
-               Error::make(Error::Kind::Config, QStringLiteral("an address is not ASCII and the server does not offer SMTPUTF8")));
+               Error::make(Error::Kind::Config,
+                           QStringLiteral("an address is not ASCII and the server does not offer SMTPUTF8")));
         return;
     }
     const bool eightBit = hasEightBit(job->m_message);
     if (eightBit && !m_caps.eightBitMime && !m_caps.smtpUtf8) {
-        reject(Problem::NotSupported, Error::make(Error::Kind::Config,
-                                                  QStringLiteral("the message has 8-bit content and the server does not "
-                                                                 "offer 8BITMIME")));
+        reject(Problem::NotSupported,
+               Error::make(Error::Kind::Config,
+                           QStringLiteral("the message has 8-bit content and the server does not "
+                                          "offer 8BITMIME")));
         return;
     }
     // From here on the job holds the DATA payload, not the composed bytes.
@@ -542,8 +571,9 @@ void Session::startNextSend()
     if (m_caps.maxSize > 0 && size > m_caps.maxSize) {
         Reply local;
         reject(Problem::MessageTooLarge,
-               errorFor(Problem::MessageTooLarge, local,
-                        QStringLiteral("%1 bytes; the server accepts at most %2").arg(size).arg(m_caps.maxSize)));
+               errorFor(
+                   Problem::MessageTooLarge, local,
+                   QStringLiteral("%1 bytes; the server accepts at most %2").arg(size).arg(m_caps.maxSize)));
         return;
     }
 
@@ -551,7 +581,7 @@ void Session::startNextSend()
     for (const QString &r : env.recipients)
         m_result.recipients.append(RecipientResult{r, {}});
     QByteArray mail = "MAIL FROM:<" + env.from.toUtf8() + '>';
-    if (m_caps.sizeAdvertised)
+    if (m_caps.sizeAdvertised && !job->m_envelopeCheck)
         mail += " SIZE=" + QByteArray::number(size);
     if (eightBit && m_caps.eightBitMime)
         mail += " BODY=8BITMIME";
@@ -581,7 +611,8 @@ void Session::afterRecipients()
             if (r.accepted())
                 continue;
             const Problem p = classify(r.reply, Stage::Rcpt);
-            if (problem == Problem::Other || p == Problem::SenderNotOwned || p == Problem::AuthenticationRequired) {
+            if (problem == Problem::Other || p == Problem::SenderNotOwned ||
+                p == Problem::AuthenticationRequired) {
                 if (problem != Problem::SenderNotOwned) {
                     problem = p;
                     telling = r.reply;
@@ -592,6 +623,12 @@ void Session::afterRecipients()
         if (refused.size() < m_result.recipients.size())
             context += QStringLiteral("; nothing was sent to the others");
         failSend(problem, errorFor(problem, telling, context));
+        return;
+    }
+    if (m_current && m_current->m_envelopeCheck) {
+        // Every address was accepted: end the transaction without DATA. The check finishes
+        // with the answer to RSET, so the session is Ready again when its owner hears of it.
+        sendLine(Step::Rset, "RSET");
         return;
     }
     sendLine(Step::Data, "DATA");
@@ -618,10 +655,13 @@ void Session::finishSend(SendResult result)
         return;
     job->m_result = std::move(result);
     job->m_message.clear();
-    QMetaObject::invokeMethod(job, [job] {
-        Q_EMIT job->finished(job);
-        job->deleteLater();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        job,
+        [job] {
+            Q_EMIT job->finished(job);
+            job->deleteLater();
+        },
+        Qt::QueuedConnection);
 }
 
 void Session::fail(const Error &error)
@@ -655,7 +695,8 @@ void Session::fail(const Error &error)
         result.error = error;
         finishSend(result);
     }
-    QMetaObject::invokeMethod(this, [this, error] { Q_EMIT failed(error); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, error] { Q_EMIT failed(error); }, Qt::QueuedConnection);
 }
 
 void Session::updateWaiting()

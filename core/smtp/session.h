@@ -63,10 +63,10 @@ struct RecipientResult {
 };
 
 struct SendResult {
-    Error error;                        ///< empty when the server took the message
+    Error error; ///< empty when the server took the message
     Problem problem = Problem::None;
-    QList<RecipientResult> recipients;  ///< every recipient's answer, in envelope order
-    Reply finalReply;                   ///< the answer to the end of DATA
+    QList<RecipientResult> recipients; ///< every recipient's answer, in envelope order
+    Reply finalReply;                  ///< the answer to the end of DATA
     /// The connection ended after the message's final dot and before the server's answer:
     /// the message may or may not have been accepted (Problem::DeliveryUncertain).
     bool deliveryUncertain = false;
@@ -85,6 +85,8 @@ class SendJob final : public QObject
 public:
     [[nodiscard]] const SendResult &result() const { return m_result; }
     [[nodiscard]] const Envelope &envelope() const { return m_envelope; }
+    /// True for a job made by Session::checkEnvelope(): it never sends DATA.
+    [[nodiscard]] bool isEnvelopeCheck() const { return m_envelopeCheck; }
 
 Q_SIGNALS:
     void finished(Tidings::Smtp::SendJob *job);
@@ -95,6 +97,7 @@ private:
     Envelope m_envelope;
     QByteArray m_message;
     SendResult m_result;
+    bool m_envelopeCheck = false;
 };
 
 /// One SMTP submission connection (RFC 5321, 3207, 4954, 2920, 1870, 6152, 6531).
@@ -118,7 +121,16 @@ class Session final : public QObject
 {
     Q_OBJECT
 public:
-    enum class State { Disconnected, Connecting, Greeting, Negotiating, Authenticating, Ready, Sending, Quitting };
+    enum class State {
+        Disconnected,
+        Connecting,
+        Greeting,
+        Negotiating,
+        Authenticating,
+        Ready,
+        Sending,
+        Quitting
+    };
     Q_ENUM(State)
 
     explicit Session(Settings settings, Clock &clock = SystemClock::instance(), QObject *parent = nullptr);
@@ -132,6 +144,12 @@ public:
     void abort();
     /// Queues a message; runs after open() succeeded.
     SendJob *send(const Envelope &envelope, const QByteArray &message);
+    /// Asks the server whether it would take mail from @p envelope's sender to its recipients
+    /// (MAIL FROM, RCPT TO, then RSET) and sends nothing: no DATA, so nothing is delivered.
+    /// The connection test uses it to learn before the first real send that a server refuses a
+    /// sender the login does not own. The job's result has no error when every address was
+    /// accepted; otherwise error and problem are those a real send would have had.
+    SendJob *checkEnvelope(const Envelope &envelope);
 
     [[nodiscard]] State state() const { return m_state; }
     [[nodiscard]] const Capabilities &capabilities() const { return m_caps; }
@@ -148,8 +166,23 @@ Q_SIGNALS:
 
 private:
     enum class Step {
-        None, Greeting, Ehlo, Helo, StartTls, StartTlsAccepted, AuthPlain, AuthLoginUser, AuthLoginPass,
-        AuthXoauth2, AuthDone, Mail, Rcpt, Data, DataEnd, Rset, Quit
+        None,
+        Greeting,
+        Ehlo,
+        Helo,
+        StartTls,
+        StartTlsAccepted,
+        AuthPlain,
+        AuthLoginUser,
+        AuthLoginPass,
+        AuthXoauth2,
+        AuthDone,
+        Mail,
+        Rcpt,
+        Data,
+        DataEnd,
+        Rset,
+        Quit
     };
 
     void onReady();

@@ -115,7 +115,8 @@ class TestAccountHarness : public QObject
         tester.start();
         if (finished.isEmpty())
             finished.wait(60000);
-        return finished.size() == 1 ? finished.first().first().value<ConnectionTestResult>() : ConnectionTestResult{};
+        return finished.size() == 1 ? finished.first().first().value<ConnectionTestResult>()
+                                    : ConnectionTestResult{};
     }
 
     static QString describe(const ConnectionTestResult &r)
@@ -143,7 +144,8 @@ private Q_SLOTS:
         FakeResolver resolver;
         const QString domain = m_env.mailDomain;
         resolver.srv.insert(QStringLiteral("_imaps._tcp.") + domain, {{m_env.host, m_env.imapsPort, 0, 0}});
-        resolver.srv.insert(QStringLiteral("_submission._tcp.") + domain, {{m_env.host, m_env.smtpPort, 0, 0}});
+        resolver.srv.insert(QStringLiteral("_submission._tcp.") + domain,
+                            {{m_env.host, m_env.smtpPort, 0, 0}});
         DiscoveryOptions o;
         o.resolver = &resolver;
         o.autoconfigUrls = [](const QString &, const QString &) { return QList<QUrl>{}; };
@@ -163,8 +165,10 @@ private Q_SLOTS:
         ConnectionTester tester(account, {m_user.password, {}}, options(&pins));
         const ConnectionTestResult r = run(tester);
         QVERIFY2(r.passed(), qPrintable(describe(r)));
-        QCOMPARE(r.steps.size(), 4);
+        QCOMPARE(r.steps.size(), 5);
         QVERIFY(r.steps[1].detail.endsWith(QStringLiteral("folders")));
+        QCOMPARE(r.steps[4].kind, TestStep::Kind::OutgoingSender); // the harness takes mail from its own user
+        QCOMPARE(r.steps[4].state, TestStep::State::Passed);
     }
 
     void guesses_probeTheRealServer()
@@ -195,13 +199,13 @@ private Q_SLOTS:
     void pop3WithStls_andImapWithStartTls_pass()
     {
         MemoryCertificatePins pins;
-        ConnectionTester pop(settings(IncomingProtocol::Pop3, m_env.pop3Port, Security::StartTls), {m_user.password, {}},
-                             options(&pins));
+        ConnectionTester pop(settings(IncomingProtocol::Pop3, m_env.pop3Port, Security::StartTls),
+                             {m_user.password, {}}, options(&pins));
         const ConnectionTestResult p = run(pop);
         QVERIFY2(p.passed(), qPrintable(describe(p)));
         QVERIFY(p.steps[1].detail.endsWith(QStringLiteral("messages")));
-        ConnectionTester imap(settings(IncomingProtocol::Imap, m_env.imapPort, Security::StartTls), {m_user.password, {}},
-                              options(&pins));
+        ConnectionTester imap(settings(IncomingProtocol::Imap, m_env.imapPort, Security::StartTls),
+                              {m_user.password, {}}, options(&pins));
         const ConnectionTestResult i = run(imap);
         QVERIFY2(i.passed(), qPrintable(describe(i)));
     }
@@ -229,21 +233,24 @@ private Q_SLOTS:
         QVERIFY(!untrustedKey.isNull());
         proxy.setCertificate(untrusted, untrustedKey);
         MemoryCertificatePins pins;
-        const AccountSettings account = settings(IncomingProtocol::Imap, proxy.serverPort(), Security::ImplicitTls);
+        const AccountSettings account =
+            settings(IncomingProtocol::Imap, proxy.serverPort(), Security::ImplicitTls);
 
         // 1. Unknown certificate: the person is asked, trusts it, the step runs again and passes.
         {
             ConnectionTester tester(account, {m_user.password, {}}, options(&pins));
             int asked = 0;
-            connect(&tester, &ConnectionTester::certificateTrustRequested, this, [&](CertificateTrustRequest *request) {
-                ++asked;
-                QCOMPARE(request->problem().sha256(), certificateSha256(untrusted));
-                request->trust();
-            });
+            connect(&tester, &ConnectionTester::certificateTrustRequested, this,
+                    [&](CertificateTrustRequest *request) {
+                        ++asked;
+                        QCOMPARE(request->problem().sha256(), certificateSha256(untrusted));
+                        request->trust();
+                    });
             const ConnectionTestResult r = run(tester);
             QCOMPARE(asked, 1);
             QVERIFY2(r.passed(), qPrintable(describe(r)));
-            QCOMPARE(pins.pins(m_env.host, proxy.serverPort()), QList<QByteArray>{certificateSha256(untrusted)});
+            QCOMPARE(pins.pins(m_env.host, proxy.serverPort()),
+                     QList<QByteArray>{certificateSha256(untrusted)});
         }
         // 2. The pin holds: no question at all.
         {
@@ -259,11 +266,12 @@ private Q_SLOTS:
         {
             ConnectionTester tester(account, {m_user.password, {}}, options(&pins));
             int asked = 0;
-            connect(&tester, &ConnectionTester::certificateTrustRequested, this, [&](CertificateTrustRequest *request) {
-                ++asked;
-                QCOMPARE(request->problem().sha256(), certificateSha256(other));
-                request->refuse();
-            });
+            connect(&tester, &ConnectionTester::certificateTrustRequested, this,
+                    [&](CertificateTrustRequest *request) {
+                        ++asked;
+                        QCOMPARE(request->problem().sha256(), certificateSha256(other));
+                        request->refuse();
+                    });
             const ConnectionTestResult r = run(tester);
             QCOMPARE(asked, 1);
             QCOMPARE(r.steps[0].state, TestStep::State::Failed);
@@ -281,8 +289,8 @@ private Q_SLOTS:
             port = s.serverPort();
         }
         MemoryCertificatePins pins;
-        ConnectionTester tester(settings(IncomingProtocol::Imap, port, Security::ImplicitTls), {m_user.password, {}},
-                                options(&pins));
+        ConnectionTester tester(settings(IncomingProtocol::Imap, port, Security::ImplicitTls),
+                                {m_user.password, {}}, options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(r.steps[0].diagnosis.problem, Problem::PortBlocked);
     }

@@ -20,7 +20,8 @@ AccountSettings account(IncomingProtocol protocol, quint16 port, Security securi
     s.email = QStringLiteral("anna@example.org");
     s.incomingProtocol = protocol;
     s.incoming = Endpoint{QStringLiteral("127.0.0.1"), port, security, QStringLiteral("anna")};
-    s.outgoing = Endpoint{QStringLiteral("127.0.0.1"), smtpPort, Security::ImplicitTls, QStringLiteral("anna")};
+    s.outgoing =
+        Endpoint{QStringLiteral("127.0.0.1"), smtpPort, Security::ImplicitTls, QStringLiteral("anna")};
     return s;
 }
 
@@ -75,21 +76,29 @@ private Q_SLOTS:
                                            "S: 250 AUTH PLAIN LOGIN\n"
                                            "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
                                            "S: 235 2.7.0 accepted\n"
+                                           "C: MAIL FROM:<anna@example.org>\n"
+                                           "S: 250 2.1.0 Ok\n"
+                                           "C: RCPT TO:<anna@example.org>\n"
+                                           "S: 250 2.1.5 Ok\n"
+                                           "C: RSET\n"
+                                           "S: 250 2.0.0 Ok\n"
                                            "C: QUIT\n"
                                            "S: 221 bye\n"
                                            "X\n"),
                             ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port(), Security::ImplicitTls, smtp.port()),
-                                {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(
+            account(IncomingProtocol::Imap, server.port(), Security::ImplicitTls, smtp.port()),
+            {QStringLiteral("s3cret"), {}}, options(&pins));
         QSignalSpy updates(&tester, &ConnectionTester::stepUpdated);
         const ConnectionTestResult r = run(tester);
         const QStringList problems = server.verify();
         if (!problems.isEmpty())
             qWarning("%s", qPrintable(problems.join(u'\n')));
         QCOMPARE(problems, QStringList());
-        QCOMPARE(smtp.verify(), QStringList());
-        QCOMPARE(r.steps.size(), 4);
+        const QStringList smtpProblems = smtp.verify();
+        QVERIFY2(smtpProblems.isEmpty(), qPrintable(smtpProblems.join(u'\n')));
+        QCOMPARE(r.steps.size(), 5);
         QCOMPARE(r.steps[0].kind, TestStep::Kind::IncomingLogin);
         QCOMPARE(r.steps[0].state, TestStep::State::Passed);
         QCOMPARE(r.steps[1].kind, TestStep::Kind::IncomingList);
@@ -97,8 +106,56 @@ private Q_SLOTS:
         QCOMPARE(r.steps[2].kind, TestStep::Kind::OutgoingHello);
         QCOMPARE(r.steps[2].detail, QStringLiteral("encrypted, AUTH PLAIN LOGIN, messages up to 35 MB"));
         QCOMPARE(r.steps[3].kind, TestStep::Kind::OutgoingAuth);
+        QCOMPARE(r.steps[4].kind, TestStep::Kind::OutgoingSender);
+        QCOMPARE(r.steps[4].state, TestStep::State::Passed);
+        QVERIFY(!smtp.received().contains("DATA")); // the sender check sends nothing
         QVERIFY(r.passed());
-        QCOMPARE(updates.size(), 8); // each step: started, then passed
+        QCOMPARE(updates.size(), 10); // each step: started, then passed
+    }
+
+    /// Postfix with reject_sender_login_mismatch (Yandex, Mail.ru) answers at RCPT TO; the
+    /// connection test finds it before the person's first send, in plain words.
+    void smtp_senderNotOwnedByLogin_isFoundByTheTest_withNothingSent()
+    {
+        ScriptedServer imap(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
+                                           "C: A001 AUTHENTICATE PLAIN AGFubmEAczNjcmV0\n"
+                                           "S: A001 OK done\n"
+                                           "C: A002 LIST \"\" \"*\"\n"
+                                           "S: A002 OK done\n"
+                                           "C: A003 LOGOUT\n"
+                                           "S: A003 OK bye\n"
+                                           "X\n"),
+                            ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer smtp(
+            QStringLiteral(
+                "S: 220 ready\n"
+                "C: EHLO localhost\n"
+                "S: 250-mx\n"
+                "S: 250-PIPELINING\n"
+                "S: 250 AUTH PLAIN\n"
+                "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
+                "S: 235 2.7.0 accepted\n"
+                "C: MAIL FROM:<anna@example.org>\n"
+                "C: RCPT TO:<anna@example.org>\n"
+                "S: 250 2.1.0 Ok\n"
+                "S: 553 5.7.1 <anna@example.org>: Sender address rejected: not owned by auth user.\n"
+                "C: RSET\n"
+                "S: 250 2.0.0 Ok\n"),
+            ScriptedServer::Transport::ImplicitTls);
+        MemoryCertificatePins pins;
+        ConnectionTester tester(
+            account(IncomingProtocol::Imap, imap.port(), Security::ImplicitTls, smtp.port()),
+            {QStringLiteral("s3cret"), {}}, options(&pins));
+        const ConnectionTestResult r = run(tester);
+        QCOMPARE(smtp.verify(), QStringList());
+        QCOMPARE(r.steps.size(), 5);
+        QCOMPARE(r.steps[3].state, TestStep::State::Passed);
+        QCOMPARE(r.steps[4].kind, TestStep::Kind::OutgoingSender);
+        QCOMPARE(r.steps[4].state, TestStep::State::Failed);
+        QCOMPARE(r.steps[4].diagnosis.problem, Problem::SenderMismatch);
+        QVERIFY(r.steps[4].diagnosis.serverText.contains(QStringLiteral("not owned by auth user")));
+        QVERIFY(!smtp.received().contains("DATA"));
+        QVERIFY(!r.passed());
     }
 
     void imap_wrongPassword_isExplained_withTheServersWords()
@@ -108,7 +165,8 @@ private Q_SLOTS:
                                              "S: A001 NO [AUTHENTICATIONFAILED] Authentication failed.\n"),
                               ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("wrong"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("wrong"), {}},
+                                options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(server.verify(), QStringList());
         QVERIFY(!r.passed());
@@ -151,7 +209,8 @@ private Q_SLOTS:
         MemoryCertificatePins pins;
         ConnectionTestOptions o = options(&pins);
         o.providerNote = QStringLiteral("Turn on access for mail programs in Yandex Mail.");
-        ConnectionTester tester(account(IncomingProtocol::Pop3, server.port()), {QStringLiteral("s3cret"), {}}, o);
+        ConnectionTester tester(account(IncomingProtocol::Pop3, server.port()),
+                                {QStringLiteral("s3cret"), {}}, o);
         const ConnectionTestResult r = run(tester);
         QCOMPARE(server.verify(), QStringList());
         QCOMPARE(r.steps[0].state, TestStep::State::Failed);
@@ -182,7 +241,8 @@ private Q_SLOTS:
                                              "X\n"),
                               ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Pop3, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Pop3, server.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(server.verify(), QStringList());
         QCOMPARE(r.steps[0].state, TestStep::State::Passed);
@@ -196,16 +256,18 @@ private Q_SLOTS:
         const auto [cert, key] = ScriptedServer::untrustedCertificate();
         server.setCertificate(cert, key);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins));
         int asked = 0;
-        connect(&tester, &ConnectionTester::certificateTrustRequested, this, [&](CertificateTrustRequest *request) {
-            ++asked;
-            QCOMPARE(request->problem().sha256(), certificateSha256(cert));
-            QCOMPARE(request->problem().port, server.port());
-            QVERIFY(!request->problem().explanations().isEmpty());
-            QVERIFY(request->describe().contains(request->problem().sha256Hex()));
-            request->refuse();
-        });
+        connect(&tester, &ConnectionTester::certificateTrustRequested, this,
+                [&](CertificateTrustRequest *request) {
+                    ++asked;
+                    QCOMPARE(request->problem().sha256(), certificateSha256(cert));
+                    QCOMPARE(request->problem().port, server.port());
+                    QVERIFY(!request->problem().explanations().isEmpty());
+                    QVERIFY(request->describe().contains(request->problem().sha256Hex()));
+                    request->refuse();
+                });
         const ConnectionTestResult r = run(tester);
         QCOMPARE(asked, 1);
         QCOMPARE(r.steps.size(), 2);
@@ -224,7 +286,8 @@ private Q_SLOTS:
         MemoryCertificatePins pins;
         const QByteArray oldPin = QByteArray(32, '\x42');
         QVERIFY(!pins.addPin(QStringLiteral("127.0.0.1"), server.port(), oldPin));
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins, false));
+        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins, false));
         QSignalSpy asked(&tester, &ConnectionTester::certificateTrustRequested);
         const ConnectionTestResult r = run(tester);
         QCOMPARE(asked.size(), 0); // askAboutCertificates off: the result carries it instead
@@ -246,17 +309,19 @@ private Q_SLOTS:
                                            "S: A003 OK bye\n"
                                            "X\n"),
                             ScriptedServer::Transport::ImplicitTls);
-        ScriptedServer smtp(QStringLiteral("S: 220 ready\n"
-                                           "C: EHLO localhost\n"
-                                           "S: 250-mx\n"
-                                           "S: 250 AUTH PLAIN\n"
-                                           "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
-                                           "S: 534-5.7.9 Application-specific password required. Learn more at\n"
-                                           "S: 534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor\n"),
-                            ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer smtp(
+            QStringLiteral("S: 220 ready\n"
+                           "C: EHLO localhost\n"
+                           "S: 250-mx\n"
+                           "S: 250 AUTH PLAIN\n"
+                           "C: AUTH PLAIN AGFubmEAczNjcmV0\n"
+                           "S: 534-5.7.9 Application-specific password required. Learn more at\n"
+                           "S: 534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor\n"),
+            ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, imap.port(), Security::ImplicitTls, smtp.port()),
-                                {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(
+            account(IncomingProtocol::Imap, imap.port(), Security::ImplicitTls, smtp.port()),
+            {QStringLiteral("s3cret"), {}}, options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(smtp.verify(), QStringList());
         QCOMPARE(r.steps.size(), 4);
@@ -292,7 +357,8 @@ private Q_SLOTS:
             port = probe.serverPort();
         }
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, port), {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Imap, port), {QStringLiteral("s3cret"), {}},
+                                options(&pins));
         const ConnectionTestResult r = run(tester);
         QCOMPARE(r.steps[0].diagnosis.problem, Problem::PortBlocked);
     }
@@ -302,7 +368,8 @@ private Q_SLOTS:
         ScriptedServer server(QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\nW:\n"),
                               ScriptedServer::Transport::ImplicitTls);
         MemoryCertificatePins pins;
-        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()), {QStringLiteral("s3cret"), {}}, options(&pins));
+        ConnectionTester tester(account(IncomingProtocol::Imap, server.port()),
+                                {QStringLiteral("s3cret"), {}}, options(&pins));
         QSignalSpy finished(&tester, &ConnectionTester::finished);
         tester.start();
         tester.cancel();
