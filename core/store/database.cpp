@@ -120,10 +120,54 @@ Error Database::loadProfileId()
     if (!id)
         return id.error();
     m_profileId = id->toString();
+    Result<QVariant> notes = scalar(
+        QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'deleted_part_files'"));
+    if (!notes)
+        return notes.error();
+    m_hasPartFileNotes = notes->toInt() == 1;
     if (m_profileId.isEmpty())
         return Error::make(Error::Kind::Storage,
                            QStringLiteral("the profile has no id (table profile, key 'id')"));
     return Error{};
+}
+
+void Database::removeDeletedPartFiles()
+{
+    if (!m_hasPartFileNotes || isInMemory() || m_removingPartFiles)
+        return;
+    m_removingPartFiles = true;
+    const QDir profile(m_profileDir);
+    for (;;) {
+        // A file is removed only when no row names it: a message id can be reused by a new row
+        // with the same section, and then the file is that row's.
+        Statement pending(*this, QStringLiteral("SELECT d.file_name, EXISTS (SELECT 1 FROM message_parts p WHERE "
+                                                "p.file_name = d.file_name) FROM deleted_part_files d LIMIT 500"));
+        if (pending.exec())
+            break;
+        QStringList noted;
+        while (pending.next()) {
+            const QString name = pending.value(0).toString();
+            noted << name;
+            // Only names PartStore makes ("parts/<file>") are ever touched.
+            if (!pending.value(1).toBool() && name.startsWith(u"parts/") && !name.contains(u"..")
+                && name.count(u'/') == 1)
+                QFile::remove(profile.filePath(name));
+        }
+        if (noted.isEmpty())
+            break;
+        Transaction t(*this);
+        Statement forget(*this, QStringLiteral("DELETE FROM deleted_part_files WHERE file_name = ?"));
+        bool ok = !t.error();
+        for (const QString &name : std::as_const(noted)) {
+            if (!ok)
+                break;
+            forget.bind(name);
+            ok = !forget.exec();
+        }
+        if (!ok || t.commit())
+            break; // the notes stay; the next commit tries again
+    }
+    m_removingPartFiles = false;
 }
 
 Error Database::configure()
@@ -382,6 +426,7 @@ Error Transaction::commit()
         m_open = false;
         if (m_full)
             execRaw(m_db.m_handle, "PRAGMA synchronous = NORMAL", {});
+        m_db.removeDeletedPartFiles();
         return {};
     }
     e = execRaw(m_db.m_handle, "RELEASE tidings_" + QByteArray::number(m_level),

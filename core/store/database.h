@@ -127,6 +127,9 @@ private:
     Error configure();
     Error migrate();
     Error loadProfileId();
+    /// After an outermost commit: removes the files noted in deleted_part_files (migration 3)
+    /// that no message_parts row names any more, then forgets the notes.
+    void removeDeletedPartFiles();
     QSqlQuery *cached(const QString &sql, Error &error);
     /// Error if SQLite has rolled back the transaction a guard still believes open.
     [[nodiscard]] Error checkTransactionAlive();
@@ -145,6 +148,8 @@ private:
     QThread *m_thread = nullptr;
     int m_schemaVersion = 0;
     QString m_profileId;
+    bool m_hasPartFileNotes = false;
+    bool m_removingPartFiles = false;
     int m_latestVersion = 0;
     int m_depth = 0;
     Durability m_rootDurability = Durability::Normal;

@@ -425,12 +425,50 @@ private Q_SLOTS:
         QVERIFY((*part)->complete);
         QCOMPARE((*part)->content, big);
 
+        // Removing a message removes its file at once (the commit does it); the other stays.
         STORE_OK(MessageStore(*db).remove({two}));
+        QCOMPARE(QDir(dir.filePath(QStringLiteral("parts"))).entryList(QDir::Files).size(), 1);
+        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM deleted_part_files")), 0);
         auto removed = parts.removeOrphanFiles();
         STORE_OK(removed);
-        QCOMPARE(removed.value(), 1);
-        QCOMPARE(QDir(dir.filePath(QStringLiteral("parts"))).entryList(QDir::Files).size(), 1);
+        QCOMPARE(removed.value(), 0);
         QCOMPARE(parts.get(one, QStringLiteral("TEXT"))->value().content, big);
+        QCOMPARE(integrity(*db), QStringLiteral("ok"));
+    }
+
+    void parts_files_goWithTheirAccount_butALiveFileIsKept()
+    {
+        QTemporaryDir dir;
+        Database::Options options;
+        options.partFileThreshold = 16;
+        auto db = openOrFail(dir.path(), options);
+        QVERIFY(db);
+        const qint64 gone = addAccount(*db, QStringLiteral("gone"));
+        const qint64 kept = addAccount(*db, QStringLiteral("kept"));
+        const qint64 goneInbox = addFolder(*db, gone, "INBOX", 1);
+        const qint64 keptInbox = addFolder(*db, kept, "INBOX", 1);
+        STORE_OK(MessageStore(*db).upsertHeaders(goneInbox, 1, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
+        STORE_OK(MessageStore(*db).upsertHeaders(keptInbox, 1, {header(1, QStringLiteral("c"))}));
+        PartStore parts(*db);
+        const QByteArray big(100, 'z');
+        for (qint64 uid : {1, 2})
+            STORE_OK(parts.store(MessageStore(*db).findByUid(goneInbox, 1, uid)->value().id, QString(), 100, big));
+        const qint64 keptMessage = MessageStore(*db).findByUid(keptInbox, 1, 1)->value().id;
+        STORE_OK(parts.store(keptMessage, QString(), 100, big));
+        const QDir partsDir(dir.filePath(QStringLiteral("parts")));
+        QCOMPARE(partsDir.entryList(QDir::Files).size(), 3);
+
+        STORE_OK(AccountStore(*db).remove(gone));
+        QCOMPARE(partsDir.entryList(QDir::Files).size(), 1);
+        QCOMPARE(parts.get(keptMessage, QString())->value().content, big);
+
+        // A note for a file some row still names (a reused message id) never removes it.
+        STORE_OK(db->exec(QStringLiteral("INSERT INTO deleted_part_files (file_name) SELECT file_name FROM "
+                                         "message_parts WHERE message_id = %1").arg(keptMessage)));
+        STORE_OK(MessageStore(*db).upsertHeaders(keptInbox, 1, {header(2, QStringLiteral("d"))})); // any commit
+        QCOMPARE(partsDir.entryList(QDir::Files).size(), 1);
+        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM deleted_part_files")), 0);
+        QCOMPARE(parts.get(keptMessage, QString())->value().content, big);
         QCOMPARE(integrity(*db), QStringLiteral("ok"));
     }
 };
