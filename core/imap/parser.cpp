@@ -13,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 #include <cstring>
+#include <array>
 #include <deque>
 #include <limits>
 
@@ -289,13 +290,51 @@ inline bool endsAtom(char c, bool allowBracket)
     return kClasses.bits[quint8(c)] & (allowBracket ? 2 : 1);
 }
 
+/// The flag lists of the last few FETCH FLAGS items of one connection, by their exact bytes.
+/// Cached lists hold only static or separately allocated strings, never a response's arena.
+class FlagListCache
+{
+public:
+    static constexpr qsizetype kMaxBytes = 96; ///< longer lists are not cached
+    static constexpr std::size_t kEntries = 8;
+
+    const QList<QByteArray> *find(QByteArrayView raw) const
+    {
+        for (const Entry &e : m_entries) {
+            if (e.raw.size() == raw.size() && !e.raw.isNull() && QByteArrayView(e.raw) == raw)
+                return &e.flags;
+        }
+        return nullptr;
+    }
+    void insert(QByteArrayView raw, const QList<QByteArray> &flags)
+    {
+        if (raw.size() > kMaxBytes)
+            return;
+        Entry &e = m_entries[m_next];
+        m_next = (m_next + 1) % kEntries;
+        e.raw = QByteArray(raw.data(), raw.size());
+        if (e.raw.isNull())
+            e.raw = QByteArray("", 0); // "()" is a valid, cacheable list
+        e.flags = flags;
+    }
+
+private:
+    struct Entry {
+        QByteArray raw; ///< null: unused
+        QList<QByteArray> flags;
+    };
+    std::array<Entry, kEntries> m_entries;
+    std::size_t m_next = 0;
+};
+
 /// Reads one complete response (stage 2).
 class ResponseReader
 {
 public:
-    ResponseReader(QByteArrayView data, const QList<StreamedLiteral> &streamed, bool utf8)
+    ResponseReader(QByteArrayView data, const QList<StreamedLiteral> &streamed, bool utf8,
+                   FlagListCache *flagCache = nullptr)
         : m_begin(data.data()), m_p(data.data()), m_end(data.data() + data.size() - 2), m_streamed(streamed),
-          m_utf8(utf8)
+          m_utf8(utf8), m_flagCache(flagCache)
     {
     }
 
@@ -638,7 +677,9 @@ private:
     }
 
     // A flag: "\Seen", "$Forwarded", "\*" (PERMANENTFLAGS); 8-bit keywords tolerated.
-    QByteArray flag()
+    /// `ownCopy`: a flag that is not one of the common ones gets its own allocation instead of a
+    /// slice of this response's arena (for lists kept in the FlagListCache beyond this response).
+    QByteArray flag(bool ownCopy = false)
     {
         const char *start = m_p;
         if (peek() == '\\')
@@ -661,10 +702,28 @@ private:
             if (name == c)
                 return c;
         }
-        return bytes(start, m_p - start);
+        return ownCopy ? QByteArray(start, m_p - start) : bytes(start, m_p - start);
     }
     QList<QByteArray> flagList()
     {
+        // FETCH FLAGS repeats a few combinations: the same bytes give the same, shared list. A
+        // list is cached only once it parsed completely, so a hit returns exactly what parsing
+        // the bytes again would (the depth check is the one list() would make).
+        if (m_flagCache && peek() == '(' && m_depth < Limits::MaxDepth) {
+            const auto avail = std::size_t(std::min<qsizetype>(m_end - m_p, FlagListCache::kMaxBytes + 2));
+            if (const auto *close = static_cast<const char *>(std::memchr(m_p, ')', avail))) {
+                const QByteArrayView raw(m_p + 1, close - m_p - 1);
+                if (const QList<QByteArray> *hit = m_flagCache->find(raw)) {
+                    m_p = close + 1;
+                    return *hit;
+                }
+                QList<QByteArray> flags;
+                list([&] { flags.append(flag(true)); });
+                if (m_p == close + 1)
+                    m_flagCache->insert(raw, flags);
+                return flags;
+            }
+        }
         QList<QByteArray> flags;
         list([&] { flags.append(flag()); });
         return flags;
@@ -748,6 +807,7 @@ private:
     bool m_utf8 = false;
     int m_depth = 0;
     StringArena m_arena;
+    FlagListCache *m_flagCache = nullptr;
 };
 
 std::optional<Status> statusKeyword(QByteArrayView word)
@@ -1697,6 +1757,7 @@ public:
     bool expectGreeting = true;
     bool greetingSeen = false;
     std::optional<ParseError> error;
+    FlagListCache flagCache;
 
     std::uint64_t consumed = 0;      ///< stream offset of the next byte to read
     std::uint64_t responseStart = 0; ///< stream offset of the current response's first byte
@@ -2015,7 +2076,7 @@ void Parser::Private::complete(QByteArrayView data)
 {
     Response r;
     try {
-        ResponseReader reader(data, streamed, utf8);
+        ResponseReader reader(data, streamed, utf8, &flagCache);
         reader.read(r);
     } catch (const Failure &failure) {
         fail(streamOffset(failure.position), data, failure.position, failure.reason);

@@ -892,6 +892,34 @@ private Q_SLOTS:
         }
     }
 
+    // Repeated FETCH FLAGS lists are shared between responses (FlagListCache in parser.cpp).
+    void flags_repeatedLists_areEqualAndIndependent()
+    {
+        const Outcome out = feedWhole("* 1 FETCH (FLAGS (\\Seen $Custom))\r\n"
+                                      "* 2 FETCH (FLAGS (\\Seen $Custom))\r\n"
+                                      "* 3 FETCH (FLAGS (\\Seen $custom))\r\n"
+                                      "* 4 FETCH (FLAGS ())\r\n"
+                                      "* 5 FETCH (FLAGS ())\r\n"
+                                      "* FLAGS (\\Seen $Custom)\r\n");
+        QVERIFY(!out.error);
+        QCOMPARE(out.responses.size(), 6);
+        QList<QByteArray> first = *std::get<Fetch>(out.responses.at(0)).flags;
+        QCOMPARE(first, QList<QByteArray>({"\\Seen", "$Custom"}));
+        QCOMPARE(*std::get<Fetch>(out.responses.at(1)).flags, QList<QByteArray>({"\\Seen", "$Custom"}));
+        QCOMPARE(*std::get<Fetch>(out.responses.at(2)).flags, QList<QByteArray>({"\\Seen", "$custom"}));
+        QVERIFY(std::get<Fetch>(out.responses.at(3)).flags->isEmpty());
+        QVERIFY(std::get<Fetch>(out.responses.at(4)).flags->isEmpty());
+        QCOMPARE(std::get<Flags>(out.responses.at(5)).flags, QList<QByteArray>({"\\Seen", "$Custom"}));
+        first[1][0] = '!';
+        first.append("\\Flagged");
+        QCOMPARE(*std::get<Fetch>(out.responses.at(1)).flags, QList<QByteArray>({"\\Seen", "$Custom"}));
+
+        // A list that does not parse is never remembered as a good one.
+        const Outcome bad = feedWhole("* 1 FETCH (FLAGS (\\Seen \"x\"))\r\n");
+        QVERIFY(bad.error);
+        QVERIFY(feedWhole("* 1 FETCH (FLAGS (\\Seen $A)(\r\n").error);
+    }
+
     void parseOne_rejectsPartialInput()
     {
         QVERIFY(std::holds_alternative<Response>(Parser::parseOne("* 1 EXISTS\r\n")));
