@@ -9,20 +9,68 @@
 #include "core/store/folderstore.h"
 #include "core/sync/imapsync.h"
 
+#include <QLoggingCategory>
+
 #include <algorithm>
 
 namespace Tidings::Sync {
 
-AccountEngine::AccountEngine(ImapSync *sync, Store::Database &db, Imap::SessionSettings settings, Clock &clock,
-                             AccountEngineOptions options, QObject *parent)
-    : QObject(parent), m_sync(sync), m_db(db), m_settings(std::move(settings)), m_clock(clock), m_options(options),
-      m_backoff(options.backoffMin), m_syncBackoff(options.backoffMin)
+namespace {
+
+Q_LOGGING_CATEGORY(lcEngine, "tidings.sync.engine")
+
+/// More distinct mailboxes than this in one batch of events is treated like an overflow: one
+/// check of every folder instead of an unbounded table.
+constexpr qsizetype MaxStatusEvents = 10000;
+
+/// Later counters replace earlier ones; counters a STATUS did not carry are kept.
+void merge(Imap::MailboxStatus &into, const Imap::MailboxStatus &from)
+{
+    into.mailbox = from.mailbox;
+    auto take = [](auto &to, const auto &value) {
+        if (value)
+            to = value;
+    };
+    take(into.messages, from.messages);
+    take(into.recent, from.recent);
+    take(into.uidNext, from.uidNext);
+    take(into.uidValidity, from.uidValidity);
+    take(into.unseen, from.unseen);
+    take(into.deleted, from.deleted);
+    take(into.size, from.size);
+    take(into.highestModSeq, from.highestModSeq);
+}
+
+/// True when the server's counters say the cached folder is behind. Only what the STATUS
+/// carried is compared; HIGHESTMODSEQ only when the cache keeps one (a plain-mode cache has 0).
+bool differs(const Store::Folder &f, const Imap::MailboxStatus &st)
+{
+    return (st.uidValidity && *st.uidValidity != f.uidValidity) || (st.uidNext && *st.uidNext != f.uidNext) ||
+           (st.messages && qint64(*st.messages) != f.totalCount) ||
+           (st.unseen && qint64(*st.unseen) != f.unreadCount) ||
+           (st.highestModSeq && f.highestModSeq != 0 && *st.highestModSeq != f.highestModSeq);
+}
+
+} // namespace
+
+AccountEngine::AccountEngine(ImapSync *sync, Store::Database &db, Imap::SessionSettings settings,
+                             Clock &clock, AccountEngineOptions options, QObject *parent)
+    : QObject(parent)
+    , m_sync(sync)
+    , m_db(db)
+    , m_settings(std::move(settings))
+    , m_clock(clock)
+    , m_options(options)
+    , m_backoff(options.backoffMin)
+    , m_syncBackoff(options.backoffMin)
 {
     m_settings.timeouts.idleRenewal = m_options.idleRenewal;
     m_quietTimer = new Timer(m_clock, this);
     m_reconnectTimer = new Timer(m_clock, this);
     m_pollTimer = new Timer(m_clock, this);
     m_syncRetryTimer = new Timer(m_clock, this);
+    m_eventTimer = new Timer(m_clock, this);
+    connect(m_eventTimer, &Timer::timeout, this, &AccountEngine::flushFolderEvents);
     connect(m_quietTimer, &Timer::timeout, this, &AccountEngine::enterIdle);
     connect(m_reconnectTimer, &Timer::timeout, this, &AccountEngine::connectIdle);
     connect(m_pollTimer, &Timer::timeout, this, &AccountEngine::poll);
@@ -52,6 +100,8 @@ void AccountEngine::start()
     if (m_running)
         return;
     m_running = true;
+    m_notifyRefused = false;
+    m_notifyReason.clear();
     if (m_sync)
         m_sync->syncAll();
     m_pollTimer->start(m_options.pollInterval);
@@ -69,11 +119,15 @@ void AccountEngine::stop()
     m_reconnectTimer->stop();
     m_pollTimer->stop();
     m_syncRetryTimer->stop();
+    m_eventTimer->stop();
+    m_statusEvents.clear();
+    m_folderListEvent = m_flushAfterSync = false;
     if (m_idleSession) {
         m_idleSession->disconnect(this);
         m_idleSession->abort();
         m_idleSession->deleteLater();
     }
+    setNotifyActive(false);
     setState(IdleState::Stopped);
 }
 
@@ -90,6 +144,7 @@ void AccountEngine::connectIdle()
     if (!m_running)
         return;
     setState(IdleState::Connecting);
+    setNotifyActive(false);
     if (m_idleSession) {
         m_idleSession->disconnect(this);
         m_idleSession->deleteLater();
@@ -105,6 +160,28 @@ void AccountEngine::connectIdle()
     connect(session, &Imap::Session::expungeReceived, this, &AccountEngine::inboxChanged);
     connect(session, &Imap::Session::vanishedReceived, this, &AccountEngine::inboxChanged);
     connect(session, &Imap::Session::messageChanged, this, &AccountEngine::inboxChanged);
+    // NOTIFY (RFC 5465): the other folders.
+    connect(session, &Imap::Session::unsolicitedStatus, this,
+            [this, session](const Imap::MailboxStatus &status) {
+                if (session == m_idleSession)
+                    onFolderStatus(status);
+            });
+    connect(session, &Imap::Session::unsolicitedList, this, [this, session] {
+        if (session == m_idleSession)
+            onFolderListEvent();
+    });
+    connect(session, &Imap::Session::notificationOverflow, this, [this, session](const QString &text) {
+        if (session != m_idleSession || !m_running)
+            return;
+        notifyFallback(
+            QStringLiteral("the server dropped NOTIFY events (NOTIFICATIONOVERFLOW%1); every folder is "
+                           "checked now and polled until the next reconnect")
+                .arg(text.isEmpty() ? QString() : QStringLiteral(": ") + text));
+        m_statusEvents.clear();
+        m_folderListEvent = false;
+        if (m_sync)
+            m_sync->checkFolders();
+    });
     connect(session, &Imap::Session::ready, this, [this, session] {
         auto *login = new Imap::LoginJob(session);
         connect(login, &Imap::Job::finished, this, [this, session, login] {
@@ -120,19 +197,145 @@ void AccountEngine::connectIdle()
             auto *examine = new Imap::SelectJob(session);
             examine->setMailbox(QStringLiteral("INBOX"));
             examine->setReadOnly(true);
-            connect(examine, &Imap::Job::finished, this, [this, examine] {
+            connect(examine, &Imap::Job::finished, this, [this, session, examine] {
                 if (examine->error()) {
                     onIdleFailed(examine->error());
                     return;
                 }
-                setState(IdleState::Quiet);
-                m_quietTimer->start(m_options.idleQuietTime);
+                if (m_options.useNotify && !m_notifyRefused && session->capabilities().has("NOTIFY"))
+                    startNotify(session);
+                else
+                    enterQuiet();
             });
             examine->start();
         });
         login->start();
     });
     session->open();
+}
+
+void AccountEngine::enterQuiet()
+{
+    setState(IdleState::Quiet);
+    m_quietTimer->start(m_options.idleQuietTime);
+}
+
+void AccountEngine::startNotify(Imap::Session *session)
+{
+    using Imap::NotifyJob;
+    NotifyJob::EventGroup selected;
+    selected.filter = NotifyJob::Filter::Selected;
+    selected.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                       NotifyJob::Event::FlagChange};
+    // personal, not subscribed: ImapSync mirrors every folder LIST "" "*" shows, subscribed or not.
+    NotifyJob::EventGroup personal;
+    personal.filter = NotifyJob::Filter::Personal;
+    personal.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                       NotifyJob::Event::FlagChange, NotifyJob::Event::MailboxName};
+    auto *job = new NotifyJob(session);
+    job->setEventGroups({selected, personal});
+    job->setStatusIndicator(true);
+    connect(job, &Imap::Job::finished, this, [this, session, job] {
+        if (session != m_idleSession || !m_running)
+            return;
+        const Error &error = job->error();
+        if (!error) {
+            m_notifyReason.clear();
+            setNotifyActive(true);
+            enterQuiet();
+            return;
+        }
+        if (error.kind == Error::Kind::ServerNo || error.kind == Error::Kind::ServerBad ||
+            error.kind == Error::Kind::Config) {
+            m_notifyRefused = true;
+            notifyFallback(
+                QStringLiteral("NOTIFY refused (%1); other folders are polled").arg(error.toString()));
+            enterQuiet();
+            return;
+        }
+        onIdleFailed(error);
+    });
+    job->start();
+}
+
+void AccountEngine::setNotifyActive(bool active)
+{
+    if (m_notifyActive == active)
+        return;
+    m_notifyActive = active;
+    Q_EMIT notifyActiveChanged(active);
+}
+
+void AccountEngine::notifyFallback(const QString &reason)
+{
+    m_notifyReason = reason;
+    qCInfo(lcEngine, "account %lld: %s", m_sync ? m_sync->accountId() : 0LL, qUtf8Printable(reason));
+    setNotifyActive(false);
+}
+
+void AccountEngine::onFolderStatus(const Imap::MailboxStatus &status)
+{
+    if (!m_running)
+        return;
+    if (m_statusEvents.size() >= MaxStatusEvents && !m_statusEvents.contains(status.mailbox.raw)) {
+        m_statusEvents.clear();
+        m_folderListEvent = true; // one check of every folder covers them all
+    } else if (!m_folderListEvent) {
+        merge(m_statusEvents[status.mailbox.raw], status);
+    }
+    if (!m_eventTimer->isActive())
+        m_eventTimer->start(m_options.notifyCoalesce);
+}
+
+void AccountEngine::onFolderListEvent()
+{
+    if (!m_running)
+        return;
+    m_folderListEvent = true;
+    m_statusEvents.clear();
+    if (!m_eventTimer->isActive())
+        m_eventTimer->start(m_options.notifyCoalesce);
+}
+
+void AccountEngine::flushFolderEvents()
+{
+    if (!m_running || !m_sync) {
+        m_statusEvents.clear();
+        m_folderListEvent = false;
+        return;
+    }
+    if (m_statusEvents.isEmpty() && !m_folderListEvent)
+        return;
+    // Compare with the cache the running sync leaves behind, not with the one it is rewriting.
+    if (m_sync->isBusy()) {
+        m_flushAfterSync = true;
+        return;
+    }
+    m_flushAfterSync = false;
+    const auto events = std::exchange(m_statusEvents, {});
+    bool checkAll = std::exchange(m_folderListEvent, false);
+    QList<qint64> changed;
+    Store::FolderStore folders(m_db);
+    for (auto it = events.cbegin(); it != events.cend() && !checkAll; ++it) {
+        auto id = folders.findByName(m_sync->accountId(), it.key());
+        if (!id || id.value() == 0) {
+            checkAll = true; // a folder the cache does not know yet: LIST brings it
+            break;
+        }
+        auto folder = folders.get(id.value());
+        if (!folder) {
+            checkAll = true;
+            break;
+        }
+        if (folder->selectable && differs(folder.value(), it.value()))
+            changed << id.value();
+    }
+    if (checkAll) {
+        m_sync->checkFolders();
+        return;
+    }
+    for (qint64 id : std::as_const(changed))
+        m_sync->syncFolder(id);
 }
 
 void AccountEngine::enterIdle()
@@ -152,6 +355,7 @@ void AccountEngine::enterIdle()
             // IDLE refused: poll INBOX instead, on the same interval as the other folders.
             if (m_idleSession)
                 m_idleSession->abort();
+            setNotifyActive(false);
             setState(IdleState::Polling);
             return;
         }
@@ -165,6 +369,7 @@ void AccountEngine::onIdleFailed(const Error &error)
     if (!m_running || m_state == IdleState::Backoff || m_state == IdleState::Polling)
         return;
     Q_EMIT errorOccurred(error);
+    setNotifyActive(false); // polled while the connection is down; the next NOTIFY SET STATUS catches up
     setState(IdleState::Backoff);
     m_quietTimer->stop();
     m_reconnectTimer->start(m_backoff);
@@ -189,7 +394,8 @@ void AccountEngine::poll()
     if (!m_running)
         return;
     if (m_sync) {
-        m_sync->checkFolders();
+        if (!m_notifyActive)
+            m_sync->checkFolders();
         if (m_state == IdleState::Polling)
             inboxChanged();
     }
@@ -200,6 +406,8 @@ void AccountEngine::onSyncFinished(const Error &error)
 {
     if (!m_running)
         return;
+    if (m_flushAfterSync && m_sync && !m_sync->isBusy())
+        flushFolderEvents();
     if (!error) {
         m_syncBackoff = m_options.backoffMin;
         return;

@@ -4,8 +4,10 @@
 
 #include "core/common/clock.h"
 #include "core/common/error.h"
+#include "core/imap/response.h"
 #include "core/imap/sessionsettings.h"
 
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 
@@ -14,7 +16,7 @@
 namespace Tidings::Imap {
 class Session;
 class IdleJob;
-}
+} // namespace Tidings::Imap
 namespace Tidings::Store {
 class Database;
 }
@@ -28,8 +30,15 @@ struct AccountEngineOptions {
     std::chrono::milliseconds idleQuietTime = std::chrono::seconds(2);
     /// IDLE is renewed (DONE, IDLE) this often; the session never waits longer than 29 minutes.
     std::chrono::milliseconds idleRenewal = std::chrono::minutes(10);
-    /// Folders other than INBOX (and INBOX when IDLE is refused) are checked this often.
+    /// Folders other than INBOX (and INBOX when IDLE is refused) are checked this often, unless
+    /// NOTIFY is active.
     std::chrono::milliseconds pollInterval = std::chrono::minutes(5);
+    /// Use NOTIFY (RFC 5465) when the server offers it: the IDLE connection then hears about
+    /// every folder and the periodic folder check pauses.
+    bool useNotify = true;
+    /// NOTIFY events are gathered this long before they are compared with the cache, so a
+    /// burst of them becomes one sync per folder.
+    std::chrono::milliseconds notifyCoalesce = std::chrono::milliseconds(250);
     /// Reconnect delays: doubled after each failure, from min up to max.
     std::chrono::milliseconds backoffMin = std::chrono::seconds(1);
     std::chrono::milliseconds backoffMax = std::chrono::minutes(5);
@@ -56,6 +65,26 @@ struct AccountEngineOptions {
 /// command connection: ImapSync::syncFolder(INBOX) fetches new headers at once. Other folders
 /// are checked with ImapSync::checkFolders() (LIST-STATUS, else STATUS) every pollInterval.
 /// Failed sync requests are retried with the same backoff.
+///
+/// NOTIFY (RFC 5465). When the server offers it, the IDLE connection sends, after EXAMINE INBOX
+/// and before IDLE, `NOTIFY SET STATUS (selected (MessageNew MessageExpunge FlagChange))
+/// (personal (MessageNew MessageExpunge FlagChange MailboxName))`. INBOX events keep arriving
+/// as EXISTS/EXPUNGE/FETCH; every other personal folder's changes arrive as STATUS, new,
+/// deleted and renamed folders as LIST, at any time and during IDLE too. While NOTIFY is active
+/// the periodic folder check is skipped. STATUS events are gathered for notifyCoalesce (the
+/// latest counters per folder win) and, once the command connection is idle, compared with the
+/// cache: a folder whose UIDVALIDITY, UIDNEXT, MESSAGES, UNSEEN or HIGHESTMODSEQ differs is
+/// synced alone (ImapSync::syncFolder); a folder the cache does not know, or a LIST event,
+/// leads to one checkFolders(), which also reconciles the folder list. The STATUS indicator
+/// makes the server report every folder right after NOTIFY SET, so whatever changed while the
+/// connection was down (or during the initial sync) is found the same way. Every reconnect
+/// sends NOTIFY again.
+///
+/// Fallbacks. A refused NOTIFY (NO or BAD, e.g. [BADEVENT]) is not tried again while the
+/// engine runs; `* OK [NOTIFICATIONOVERFLOW]` means events were lost: the engine checks every
+/// folder at once and polls until the next reconnect. Both are logged (category
+/// tidings.sync.engine) and kept in notifyFallbackReason(). While the IDLE connection is down,
+/// polling runs too.
 class AccountEngine final : public QObject
 {
     Q_OBJECT
@@ -74,9 +103,22 @@ public:
     [[nodiscard]] IdleState idleState() const { return m_state; }
     /// The delay the next reconnect will wait.
     [[nodiscard]] std::chrono::milliseconds currentBackoff() const { return m_backoff; }
+    /// NOTIFY is set on the IDLE connection: other folders are watched, not polled.
+    [[nodiscard]] bool isNotifyActive() const { return m_notifyActive; }
+    /// Folders with NOTIFY events not yet compared with the cache (a folder-list event counts
+    /// as one): they wait for notifyCoalesce and for the command connection to be idle.
+    [[nodiscard]] int pendingFolderEvents() const
+    {
+        return int(m_statusEvents.size()) + (m_folderListEvent ? 1 : 0);
+    }
+    /// Why the server's NOTIFY is not used (refused, overflow), for logs and diagnostics;
+    /// empty while it works or when the server does not offer it.
+    [[nodiscard]] const QString &notifyFallbackReason() const { return m_notifyReason; }
 
 Q_SIGNALS:
     void idleStateChanged(Tidings::Sync::AccountEngine::IdleState state);
+    /// NOTIFY became active on the IDLE connection, or stopped (refused, overflow, lost).
+    void notifyActiveChanged(bool active);
     /// The IDLE connection failed (it is retried after the backoff).
     void errorOccurred(const Tidings::Error &error);
 
@@ -88,6 +130,13 @@ private:
     void poll();
     void setState(IdleState state);
     void onSyncFinished(const Error &error);
+    void startNotify(Imap::Session *session);
+    void enterQuiet();
+    void setNotifyActive(bool active);
+    void notifyFallback(const QString &reason);
+    void onFolderStatus(const Imap::MailboxStatus &status);
+    void onFolderListEvent();
+    void flushFolderEvents();
     [[nodiscard]] qint64 inboxId() const;
 
     QPointer<ImapSync> m_sync;
@@ -104,7 +153,14 @@ private:
     Timer *m_reconnectTimer = nullptr;
     Timer *m_pollTimer = nullptr;
     Timer *m_syncRetryTimer = nullptr;
+    Timer *m_eventTimer = nullptr;
     bool m_running = false;
+    bool m_notifyActive = false;
+    bool m_notifyRefused = false; ///< NO/BAD to NOTIFY: not asked again while running
+    QString m_notifyReason;
+    QHash<QByteArray, Imap::MailboxStatus> m_statusEvents; ///< by the server's mailbox name
+    bool m_folderListEvent = false;
+    bool m_flushAfterSync = false; ///< events wait for the command connection to be idle
 };
 
 } // namespace Tidings::Sync
