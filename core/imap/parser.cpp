@@ -64,33 +64,43 @@ QByteArray interned(QByteArrayView v)
     auto hash = [](const char *u, qsizetype n) {
         return (unsigned(n) * 31u + unsigned(quint8(u[0])) * 7u + unsigned(quint8(u[n - 1]))) & (kSlots - 1);
     };
+    // Keys are zero-padded to 16 bytes and compared as two 64-bit words.
+    struct Slot {
+        std::uint64_t key[2] = {0, 0};
+        qsizetype size = 0;
+        const QByteArray *value = nullptr;
+    };
     struct Index {
-        const QByteArray *slots[kSlots] = {};
+        Slot slots[kSlots];
     };
     static const Index index = [&] {
         Index built;
         for (const QByteArray &entry : table) {
             unsigned h = hash(entry.constData(), entry.size());
-            while (built.slots[h])
+            while (built.slots[h].value)
                 h = (h + 1) & (kSlots - 1);
-            built.slots[h] = &entry;
+            std::memcpy(built.slots[h].key, entry.constData(), std::size_t(entry.size()));
+            built.slots[h].size = entry.size();
+            built.slots[h].value = &entry;
         }
         return built;
     }();
     const qsizetype n = v.size();
     if (n == 0 || n > 16)
         return {};
-    char u[16];
+    char u[16] = {};
     for (qsizetype i = 0; i < n; ++i) {
         const char c = v[i];
         u[i] = (c >= 'a' && c <= 'z') ? char(c - 'a' + 'A') : c;
     }
+    std::uint64_t key[2];
+    std::memcpy(key, u, sizeof key);
     for (unsigned h = hash(u, n);; h = (h + 1) & (kSlots - 1)) {
-        const QByteArray *entry = index.slots[h];
-        if (!entry)
+        const Slot &slot = index.slots[h];
+        if (!slot.value)
             return {};
-        if (entry->size() == n && std::memcmp(entry->constData(), u, std::size_t(n)) == 0)
-            return *entry;
+        if (slot.key[0] == key[0] && slot.key[1] == key[1] && slot.size == n)
+            return *slot.value;
     }
 }
 
@@ -518,7 +528,26 @@ private:
         return scratch;
     }
     QByteArray string() { return value(false, false).bytes; }
-    QByteArray nstring() { return value(true, false).bytes; }
+    /// value(true, allowAtom).bytes with its two common cases inline: NIL and a quoted string
+    /// without escapes (most fields of an ENVELOPE or BODYSTRUCTURE).
+    QByteArray nstringOrAtom(bool allowAtom)
+    {
+        const char *const p = m_p;
+        if (p < m_end) {
+            if (*p == '"') {
+                const char *const q = findQuotedStop(p + 1, m_end);
+                if (q < m_end && *q == '"') {
+                    m_p = q + 1;
+                    return bytes(p + 1, q - p - 1);
+                }
+            } else if (isNil()) {
+                m_p = p + 3;
+                return {};
+            }
+        }
+        return value(true, allowAtom).bytes;
+    }
+    QByteArray nstring() { return nstringOrAtom(false); }
     QByteArray astring() { return value(false, true, true).bytes; }
 
     QByteArray quoted()
@@ -1542,7 +1571,7 @@ void ResponseReader::envelope(Envelope &e)
     };
     auto field = [&](QByteArray &out) {
         if (more())
-            out = value(true, true).bytes;
+            out = nstringOrAtom(true);
     };
     auto addresses = [&](QList<Address> &out) {
         if (more())
@@ -1584,7 +1613,7 @@ QList<BodyParameter> ResponseReader::parameters()
         if (isName) {
             out.append(BodyParameter{upperBytes(token(scratch)), QByteArray()});
         } else {
-            out.last().value = value(true, true).bytes;
+            out.last().value = nstringOrAtom(true);
         }
         isName = !isName;
     });
@@ -1612,7 +1641,7 @@ void ResponseReader::body(BodyStructure &b)
             skipValue();
             return {};
         }
-        return value(true, true).bytes;
+        return nstringOrAtom(true);
     };
     QByteArray scratch;
     auto upperText = [&]() -> QByteArray {

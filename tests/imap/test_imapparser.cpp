@@ -920,6 +920,23 @@ private Q_SLOTS:
         QVERIFY(feedWhole("* 1 FETCH (FLAGS (\\Seen $A)(\r\n").error);
     }
 
+    // Common upper-cased tokens come from a static table; near misses must not match one.
+    void bodystructure_tokensNearCommonOnes_keepTheirBytes()
+    {
+        const QByteArray bytes("* 1 FETCH (BODYSTRUCTURE (\"text\" \"plain\\\"\" (\"charset\" \"x\") NIL NIL "
+                               "\"base6\" 1 1))\r\n");
+        const auto f = as<Fetch>(bytes);
+        QCOMPARE(f.bodyStructure->type, QByteArray("TEXT"));
+        QCOMPARE(f.bodyStructure->subtype, QByteArray("PLAIN\""));
+        QCOMPARE(f.bodyStructure->encoding, QByteArray("BASE6"));
+        QCOMPARE(f.bodyStructure->parameters.at(0).name, QByteArray("CHARSET"));
+
+        QByteArray withNul("* 1 FETCH (BODYSTRUCTURE (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 1 1))\r\n");
+        withNul.insert(withNul.indexOf("TEXT") + 4, '\0');
+        const auto g = as<Fetch>(withNul);
+        QCOMPARE(g.bodyStructure->type, QByteArray("TEXT\0", 5));
+    }
+
     void parseOne_rejectsPartialInput()
     {
         QVERIFY(std::holds_alternative<Response>(Parser::parseOne("* 1 EXISTS\r\n")));
