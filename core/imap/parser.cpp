@@ -183,7 +183,7 @@ public:
         char *dst = reserve(n, remaining);
         if (!dst)
             return QByteArray(src, n);
-        std::memcpy(dst, src, std::size_t(n));
+        copyBytes(dst, src, n);
         return commit(dst, n);
     }
     /// The same, upper-casing ASCII letters.
@@ -205,6 +205,29 @@ public:
     }
 
 private:
+    // Most strings are 3-40 bytes: fixed-size overlapping copies instead of a memcpy call.
+    static void copyBytes(char *dst, const char *src, qsizetype n)
+    {
+        if (n >= 8 && n <= 16) {
+            std::uint64_t head, tail;
+            std::memcpy(&head, src, 8);
+            std::memcpy(&tail, src + n - 8, 8);
+            std::memcpy(dst, &head, 8);
+            std::memcpy(dst + n - 8, &tail, 8);
+        } else if (n >= 4 && n < 8) {
+            std::uint32_t head, tail;
+            std::memcpy(&head, src, 4);
+            std::memcpy(&tail, src + n - 4, 4);
+            std::memcpy(dst, &head, 4);
+            std::memcpy(dst + n - 4, &tail, 4);
+        } else if (n < 4) {
+            for (qsizetype i = 0; i < n; ++i)
+                dst[i] = src[i];
+        } else {
+            std::memcpy(dst, src, std::size_t(n));
+        }
+    }
+
     char *reserve(qsizetype n, qsizetype remaining)
     {
         if (n > kMaxArenaString)
@@ -1543,7 +1566,7 @@ QList<Address> ResponseReader::addressList()
         }
         Depth guard(*this);
         expect('(');
-        Address a;
+        Address &a = out.emplace_back();
         skipSpaces();
         a.name = nstring();
         sp();
@@ -1554,7 +1577,6 @@ QList<Address> ResponseReader::addressList()
         a.host = nstring();
         skipSpaces();
         expect(')');
-        out.append(std::move(a));
     });
     return exactList(out);
 }
