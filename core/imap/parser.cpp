@@ -12,8 +12,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#include <cstring>
 #include <array>
+#include <cstring>
 #include <deque>
 #include <limits>
 
@@ -48,16 +48,35 @@ struct Failure {
 QByteArray interned(QByteArrayView v)
 {
     static const QByteArray table[] = {
-        QByteArrayLiteral("TEXT"), QByteArrayLiteral("PLAIN"), QByteArrayLiteral("HTML"),
-        QByteArrayLiteral("MULTIPART"), QByteArrayLiteral("MIXED"), QByteArrayLiteral("ALTERNATIVE"),
-        QByteArrayLiteral("RELATED"), QByteArrayLiteral("APPLICATION"), QByteArrayLiteral("IMAGE"),
-        QByteArrayLiteral("MESSAGE"), QByteArrayLiteral("RFC822"), QByteArrayLiteral("OCTET-STREAM"),
-        QByteArrayLiteral("PDF"), QByteArrayLiteral("JPEG"), QByteArrayLiteral("PNG"),
-        QByteArrayLiteral("7BIT"), QByteArrayLiteral("8BIT"), QByteArrayLiteral("BASE64"),
-        QByteArrayLiteral("QUOTED-PRINTABLE"), QByteArrayLiteral("BINARY"), QByteArrayLiteral("CHARSET"),
-        QByteArrayLiteral("BOUNDARY"), QByteArrayLiteral("NAME"), QByteArrayLiteral("FILENAME"),
-        QByteArrayLiteral("FORMAT"), QByteArrayLiteral("DELSP"), QByteArrayLiteral("ATTACHMENT"),
-        QByteArrayLiteral("INLINE"), QByteArrayLiteral("STORAGE"),
+        QByteArrayLiteral("TEXT"),
+        QByteArrayLiteral("PLAIN"),
+        QByteArrayLiteral("HTML"),
+        QByteArrayLiteral("MULTIPART"),
+        QByteArrayLiteral("MIXED"),
+        QByteArrayLiteral("ALTERNATIVE"),
+        QByteArrayLiteral("RELATED"),
+        QByteArrayLiteral("APPLICATION"),
+        QByteArrayLiteral("IMAGE"),
+        QByteArrayLiteral("MESSAGE"),
+        QByteArrayLiteral("RFC822"),
+        QByteArrayLiteral("OCTET-STREAM"),
+        QByteArrayLiteral("PDF"),
+        QByteArrayLiteral("JPEG"),
+        QByteArrayLiteral("PNG"),
+        QByteArrayLiteral("7BIT"),
+        QByteArrayLiteral("8BIT"),
+        QByteArrayLiteral("BASE64"),
+        QByteArrayLiteral("QUOTED-PRINTABLE"),
+        QByteArrayLiteral("BINARY"),
+        QByteArrayLiteral("CHARSET"),
+        QByteArrayLiteral("BOUNDARY"),
+        QByteArrayLiteral("NAME"),
+        QByteArrayLiteral("FILENAME"),
+        QByteArrayLiteral("FORMAT"),
+        QByteArrayLiteral("DELSP"),
+        QByteArrayLiteral("ATTACHMENT"),
+        QByteArrayLiteral("INLINE"),
+        QByteArrayLiteral("STORAGE"),
     };
     // Open addressing over the upper-cased bytes: one hash and usually one memcmp per lookup.
     constexpr unsigned kSlots = 128;
@@ -105,8 +124,7 @@ QByteArray interned(QByteArrayView v)
 }
 
 // Literal overload: the length is known at compile time, so a mismatch costs one comparison.
-template<std::size_t N>
-inline bool equalsUpper(QByteArrayView v, const char (&upperLiteral)[N])
+template <std::size_t N> inline bool equalsUpper(QByteArrayView v, const char (&upperLiteral)[N])
 {
     if (v.size() != qsizetype(N - 1))
         return false;
@@ -259,8 +277,7 @@ private:
 
 // Lists are collected on the stack first, so the QList is allocated once at its final size
 // instead of growing (a QList of Address grows 1 -> 2 -> 5: three allocations for three).
-template<typename T, qsizetype Prealloc>
-QList<T> exactList(QVarLengthArray<T, Prealloc> &items)
+template <typename T, qsizetype Prealloc> QList<T> exactList(QVarLengthArray<T, Prealloc> &items)
 {
     QList<T> out;
     if (items.isEmpty())
@@ -279,7 +296,8 @@ struct ByteClasses {
     {
         for (int c = 0; c < 256; ++c) {
             const bool control = c < 0x20 || c == 0x7f;
-            const bool delimiter = c == ' ' || c == '(' || c == ')' || c == '{' || c == '"' || c == '\r' || c == '\n';
+            const bool delimiter =
+                c == ' ' || c == '(' || c == ')' || c == '{' || c == '"' || c == '\r' || c == '\n';
             if (control || delimiter)
                 bits[c] |= 1 | 2;
             if (c == '[' || c == ']')
@@ -366,10 +384,13 @@ class ResponseReader
 public:
     ResponseReader(QByteArrayView data, const QList<StreamedLiteral> &streamed, bool utf8,
                    FlagListCache *flagCache = nullptr)
-        : m_begin(data.data()), m_p(data.data()), m_end(data.data() + data.size() - 2), m_streamed(streamed),
-          m_utf8(utf8), m_flagCache(flagCache)
-    {
-    }
+        : m_begin(data.data())
+        , m_p(data.data())
+        , m_end(data.data() + data.size() - 2)
+        , m_streamed(streamed)
+        , m_utf8(utf8)
+        , m_flagCache(flagCache)
+    {}
 
     /// Reads the response into `out`, built in place: a FETCH with ENVELOPE and BODYSTRUCTURE
     /// is a large tree, and moving it through several return values costs measurably.
@@ -381,7 +402,10 @@ private:
     {
         throw Failure{m_p - m_begin, reason};
     }
-    [[noreturn, gnu::cold, gnu::noinline]] void fail(const char *reason) const { fail(QString::fromLatin1(reason)); }
+    [[noreturn, gnu::cold, gnu::noinline]] void fail(const char *reason) const
+    {
+        fail(QString::fromLatin1(reason));
+    }
     [[noreturn, gnu::cold, gnu::noinline]] void failExpected(char c) const
     {
         fail(QStringLiteral("expected '%1'").arg(QLatin1Char(c)));
@@ -695,7 +719,8 @@ private:
     }
 
     struct Depth {
-        explicit Depth(ResponseReader &r) : m_r(r)
+        explicit Depth(ResponseReader &r)
+            : m_r(r)
         {
             if (++m_r.m_depth > Limits::MaxDepth)
                 m_r.fail(QStringLiteral("nesting deeper than %1").arg(Limits::MaxDepth));
@@ -711,8 +736,7 @@ private:
     }
 
     // '(' item (SP item)* ')' with a per-item reader; tolerates extra spaces and the empty list.
-    template<typename F>
-    void list(F &&item)
+    template <typename F> void list(F &&item)
     {
         Depth guard(*this);
         expect('(');
@@ -745,9 +769,11 @@ private:
         if (m_p == start)
             fail("expected a flag");
         static const QByteArray common[] = {
-            QByteArrayLiteral("\\Seen"), QByteArrayLiteral("\\Answered"), QByteArrayLiteral("\\Flagged"),
-            QByteArrayLiteral("\\Deleted"), QByteArrayLiteral("\\Draft"), QByteArrayLiteral("\\Recent"),
-            QByteArrayLiteral("$Forwarded"), QByteArrayLiteral("\\HasNoChildren"), QByteArrayLiteral("\\HasChildren"),
+            QByteArrayLiteral("\\Seen"),        QByteArrayLiteral("\\Answered"),
+            QByteArrayLiteral("\\Flagged"),     QByteArrayLiteral("\\Deleted"),
+            QByteArrayLiteral("\\Draft"),       QByteArrayLiteral("\\Recent"),
+            QByteArrayLiteral("$Forwarded"),    QByteArrayLiteral("\\HasNoChildren"),
+            QByteArrayLiteral("\\HasChildren"),
         };
         const QByteArrayView name(start, m_p - start);
         for (const QByteArray &c : common) {
@@ -954,18 +980,42 @@ ResponseCode ResponseReader::responseCode()
         const char *name;
         K kind;
     } table[] = {
-        {"ALERT", K::Alert}, {"BADCHARSET", K::BadCharset}, {"CAPABILITY", K::Capability}, {"PARSE", K::Parse},
-        {"PERMANENTFLAGS", K::PermanentFlags}, {"READ-ONLY", K::ReadOnly}, {"READ-WRITE", K::ReadWrite},
-        {"TRYCREATE", K::TryCreate}, {"UIDNEXT", K::UidNext}, {"UIDVALIDITY", K::UidValidity},
-        {"UNSEEN", K::Unseen}, {"HIGHESTMODSEQ", K::HighestModSeq}, {"NOMODSEQ", K::NoModSeq},
-        {"MODIFIED", K::Modified}, {"APPENDUID", K::AppendUid}, {"COPYUID", K::CopyUid},
-        {"UIDNOTSTICKY", K::UidNotSticky}, {"CLOSED", K::Closed}, {"UNAVAILABLE", K::Unavailable},
-        {"AUTHENTICATIONFAILED", K::AuthenticationFailed}, {"AUTHORIZATIONFAILED", K::AuthorizationFailed},
-        {"EXPIRED", K::Expired}, {"PRIVACYREQUIRED", K::PrivacyRequired}, {"CONTACTADMIN", K::ContactAdmin},
-        {"NOPERM", K::NoPerm}, {"INUSE", K::InUse}, {"EXPUNGEISSUED", K::ExpungeIssued},
-        {"CORRUPTION", K::Corruption}, {"SERVERBUG", K::ServerBug}, {"CLIENTBUG", K::ClientBug},
-        {"CANNOT", K::Cannot}, {"LIMIT", K::Limit}, {"OVERQUOTA", K::OverQuota},
-        {"ALREADYEXISTS", K::AlreadyExists}, {"NONEXISTENT", K::NonExistent}, {"HASCHILDREN", K::HasChildren},
+        {"ALERT", K::Alert},
+        {"BADCHARSET", K::BadCharset},
+        {"CAPABILITY", K::Capability},
+        {"PARSE", K::Parse},
+        {"PERMANENTFLAGS", K::PermanentFlags},
+        {"READ-ONLY", K::ReadOnly},
+        {"READ-WRITE", K::ReadWrite},
+        {"TRYCREATE", K::TryCreate},
+        {"UIDNEXT", K::UidNext},
+        {"UIDVALIDITY", K::UidValidity},
+        {"UNSEEN", K::Unseen},
+        {"HIGHESTMODSEQ", K::HighestModSeq},
+        {"NOMODSEQ", K::NoModSeq},
+        {"MODIFIED", K::Modified},
+        {"APPENDUID", K::AppendUid},
+        {"COPYUID", K::CopyUid},
+        {"UIDNOTSTICKY", K::UidNotSticky},
+        {"CLOSED", K::Closed},
+        {"UNAVAILABLE", K::Unavailable},
+        {"AUTHENTICATIONFAILED", K::AuthenticationFailed},
+        {"AUTHORIZATIONFAILED", K::AuthorizationFailed},
+        {"EXPIRED", K::Expired},
+        {"PRIVACYREQUIRED", K::PrivacyRequired},
+        {"CONTACTADMIN", K::ContactAdmin},
+        {"NOPERM", K::NoPerm},
+        {"INUSE", K::InUse},
+        {"EXPUNGEISSUED", K::ExpungeIssued},
+        {"CORRUPTION", K::Corruption},
+        {"SERVERBUG", K::ServerBug},
+        {"CLIENTBUG", K::ClientBug},
+        {"CANNOT", K::Cannot},
+        {"LIMIT", K::Limit},
+        {"OVERQUOTA", K::OverQuota},
+        {"ALREADYEXISTS", K::AlreadyExists},
+        {"NONEXISTENT", K::NonExistent},
+        {"HASCHILDREN", K::HasChildren},
         {"NOTSAVED", K::NotSaved},
     };
     code.kind = K::Unknown;
@@ -1014,9 +1064,7 @@ ResponseCode ResponseReader::responseCode()
     case K::UidNext:
     case K::UidValidity:
     case K::Unseen:
-    case K::HighestModSeq:
-        ok = words.size() == 1 && toNumber(words.at(0), code.number);
-        break;
+    case K::HighestModSeq: ok = words.size() == 1 && toNumber(words.at(0), code.number); break;
     case K::Modified:
         if (words.size() == 1) {
             const auto set = UidSet::parse(words.at(0));
@@ -1050,8 +1098,7 @@ ResponseCode ResponseReader::responseCode()
             ok = false;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (!ok) {
         code.kind = K::Unknown;
@@ -1324,7 +1371,8 @@ Id ResponseReader::id()
         QByteArray key = string();
         sp();
         StringValue v = value(true, false);
-        result.fields.append({std::move(key), v.nil ? std::nullopt : std::optional<QByteArray>(std::move(v.bytes))});
+        result.fields.append(
+            {std::move(key), v.nil ? std::nullopt : std::optional<QByteArray>(std::move(v.bytes))});
     });
     expectEnd();
     return result;
@@ -1537,11 +1585,11 @@ std::optional<QDateTime> ResponseReader::internalDate(QByteArrayView t)
     }
     const char *found = std::strstr(months, month);
     const qsizetype p = dash1 + 4;
-    if (!digits(t.first(dash1), day) || !found || (found - months) % 3 != 0 || t.at(p) != '-'
-        || !digits(t.sliced(p + 1, 4), year) || t.at(p + 5) != ' ' || !digits(t.sliced(p + 6, 2), hour)
-        || t.at(p + 8) != ':' || !digits(t.sliced(p + 9, 2), minute) || t.at(p + 11) != ':'
-        || !digits(t.sliced(p + 12, 2), second) || t.at(p + 14) != ' '
-        || (t.at(p + 15) != '+' && t.at(p + 15) != '-') || !digits(t.sliced(p + 16, 4), zone))
+    if (!digits(t.first(dash1), day) || !found || (found - months) % 3 != 0 || t.at(p) != '-' ||
+        !digits(t.sliced(p + 1, 4), year) || t.at(p + 5) != ' ' || !digits(t.sliced(p + 6, 2), hour) ||
+        t.at(p + 8) != ':' || !digits(t.sliced(p + 9, 2), minute) || t.at(p + 11) != ':' ||
+        !digits(t.sliced(p + 12, 2), second) || t.at(p + 14) != ' ' ||
+        (t.at(p + 15) != '+' && t.at(p + 15) != '-') || !digits(t.sliced(p + 16, 4), zone))
         return std::nullopt;
     const QDate date(year, int((found - months) / 3) + 1, day);
     const QTime time(hour, minute, second);
@@ -1833,7 +1881,8 @@ public:
     std::uint64_t streamOffset(qsizetype responsePosition) const;
 };
 
-void Parser::Private::fail(std::uint64_t offset, QByteArrayView context, qsizetype contextPosition, QString reason)
+void Parser::Private::fail(std::uint64_t offset, QByteArrayView context, qsizetype contextPosition,
+                           QString reason)
 {
     if (literalToSink && sink && state == State::Literal)
         sink->end();
@@ -1903,7 +1952,8 @@ void Parser::Private::feed(QByteArrayView bytes)
             if (lineBytes + n > Limits::MaxLineBytes) {
                 const qsizetype over = Limits::MaxLineBytes - lineBytes;
                 fail(consumed + std::uint64_t(over), QByteArrayView(p, n), over,
-                     QStringLiteral("response longer than %1 bytes outside literals").arg(Limits::MaxLineBytes));
+                     QStringLiteral("response longer than %1 bytes outside literals")
+                         .arg(Limits::MaxLineBytes));
                 return;
             }
             response.append(p, n);
@@ -2066,8 +2116,10 @@ void Parser::Private::lineComplete()
                 return;
             }
         }
-        if (digits > 0 && digitStart > 0 && line.at(digitStart - 1) == '-' && digitStart > 1 && line.at(digitStart - 2) == '{') {
-            fail(streamOffset(lineStart + digitStart - 2), line, digitStart - 2, QStringLiteral("negative literal size"));
+        if (digits > 0 && digitStart > 0 && line.at(digitStart - 1) == '-' && digitStart > 1 &&
+            line.at(digitStart - 2) == '{') {
+            fail(streamOffset(lineStart + digitStart - 2), line, digitStart - 2,
+                 QStringLiteral("negative literal size"));
             return;
         }
         if (digits > 0 && digitStart > 0 && line.at(digitStart - 1) == '{') {
@@ -2076,7 +2128,8 @@ void Parser::Private::lineComplete()
             for (qsizetype i = digitStart; i < end - 1; ++i) {
                 const auto digit = std::uint64_t(line.at(i) - '0');
                 if (size > (std::numeric_limits<std::int64_t>::max() - digit) / 10) {
-                    fail(streamOffset(lineStart + brace), line, brace, QStringLiteral("literal size overflows"));
+                    fail(streamOffset(lineStart + brace), line, brace,
+                         QStringLiteral("literal size overflows"));
                     return;
                 }
                 size = size * 10 + digit;
@@ -2136,8 +2189,9 @@ void Parser::Private::complete(QByteArrayView data)
     if (expectGreeting && !greetingSeen) {
         greetingSeen = true;
         if (auto *status = std::get_if<StatusResponse>(&r);
-            status && status->tag.isEmpty()
-            && (status->status == Status::Ok || status->status == Status::PreAuth || status->status == Status::Bye)) {
+            status && status->tag.isEmpty() &&
+            (status->status == Status::Ok || status->status == Status::PreAuth ||
+             status->status == Status::Bye)) {
             r = Greeting{std::move(*status)};
         }
     }
@@ -2149,7 +2203,9 @@ void Parser::Private::complete(QByteArrayView data)
 
 // ---------------------------------------------------------------------------------------------
 
-Parser::Parser() : d(std::make_unique<Private>()) {}
+Parser::Parser()
+    : d(std::make_unique<Private>())
+{}
 Parser::~Parser()
 {
     *d->alive = false;

@@ -79,8 +79,7 @@ Response one(QByteArrayView bytes)
     return whole.responses.value(0);
 }
 
-template<typename T>
-T as(QByteArrayView bytes)
+template <typename T> T as(QByteArrayView bytes)
 {
     const Response r = one(bytes);
     if (!std::holds_alternative<T>(r)) {
@@ -134,8 +133,9 @@ class TestImapParser final : public QObject
 private Q_SLOTS:
     void greeting_firstUntaggedOk_isGreetingWithCapabilities()
     {
-        const QByteArray bytes = "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS AUTH=PLAIN] Dovecot ready.\r\n"
-                                 "* OK still here\r\n";
+        const QByteArray bytes =
+            "* OK [CAPABILITY IMAP4rev1 LITERAL+ SASL-IR STARTTLS AUTH=PLAIN] Dovecot ready.\r\n"
+            "* OK still here\r\n";
         const Outcome out = feedWhole(bytes, true);
         QVERIFY(!out.error);
         QCOMPARE(out.responses.size(), 2);
@@ -184,14 +184,29 @@ private Q_SLOTS:
         QTest::addColumn<int>("kind");
         using K = ResponseCode::Kind;
         const std::pair<const char *, K> codes[] = {
-            {"UNAVAILABLE", K::Unavailable}, {"AUTHENTICATIONFAILED", K::AuthenticationFailed},
-            {"AUTHORIZATIONFAILED", K::AuthorizationFailed}, {"EXPIRED", K::Expired},
-            {"PRIVACYREQUIRED", K::PrivacyRequired}, {"CONTACTADMIN", K::ContactAdmin}, {"NOPERM", K::NoPerm},
-            {"INUSE", K::InUse}, {"EXPUNGEISSUED", K::ExpungeIssued}, {"CORRUPTION", K::Corruption},
-            {"SERVERBUG", K::ServerBug}, {"CLIENTBUG", K::ClientBug}, {"CANNOT", K::Cannot}, {"LIMIT", K::Limit},
-            {"OVERQUOTA", K::OverQuota}, {"ALREADYEXISTS", K::AlreadyExists}, {"NONEXISTENT", K::NonExistent},
-            {"TRYCREATE", K::TryCreate}, {"CLOSED", K::Closed}, {"READ-ONLY", K::ReadOnly},
-            {"NOMODSEQ", K::NoModSeq}, {"ALERT", K::Alert}, {"UIDNOTSTICKY", K::UidNotSticky},
+            {"UNAVAILABLE", K::Unavailable},
+            {"AUTHENTICATIONFAILED", K::AuthenticationFailed},
+            {"AUTHORIZATIONFAILED", K::AuthorizationFailed},
+            {"EXPIRED", K::Expired},
+            {"PRIVACYREQUIRED", K::PrivacyRequired},
+            {"CONTACTADMIN", K::ContactAdmin},
+            {"NOPERM", K::NoPerm},
+            {"INUSE", K::InUse},
+            {"EXPUNGEISSUED", K::ExpungeIssued},
+            {"CORRUPTION", K::Corruption},
+            {"SERVERBUG", K::ServerBug},
+            {"CLIENTBUG", K::ClientBug},
+            {"CANNOT", K::Cannot},
+            {"LIMIT", K::Limit},
+            {"OVERQUOTA", K::OverQuota},
+            {"ALREADYEXISTS", K::AlreadyExists},
+            {"NONEXISTENT", K::NonExistent},
+            {"TRYCREATE", K::TryCreate},
+            {"CLOSED", K::Closed},
+            {"READ-ONLY", K::ReadOnly},
+            {"NOMODSEQ", K::NoModSeq},
+            {"ALERT", K::Alert},
+            {"UIDNOTSTICKY", K::UidNotSticky},
         };
         for (const auto &[name, kind] : codes)
             QTest::newRow(name) << QByteArray(name) << int(kind);
@@ -251,16 +266,18 @@ private Q_SLOTS:
 
     void continuation_keepsBase64Challenge()
     {
-        QCOMPARE(as<ContinuationRequest>("+ YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMCAQGiQgRA\r\n").text,
-                 QByteArray("YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMCAQGiQgRA"));
+        QCOMPARE(
+            as<ContinuationRequest>("+ YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMCAQGiQgRA\r\n").text,
+            QByteArray("YGgGCSqGSIb3EgECAgIAb1kwV6ADAgEFoQMCAQ+iSzBJoAMCAQGiQgRA"));
         QCOMPARE(as<ContinuationRequest>("+\r\n").text, QByteArray());
         QCOMPARE(as<ContinuationRequest>("+ \r\n").text, QByteArray());
     }
 
     void capability_isUpperCased()
     {
-        QCOMPARE(as<Capability>("* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI XPIG-LATIN idle\r\n").capabilities,
-                 QList<QByteArray>({"IMAP4REV1", "STARTTLS", "AUTH=GSSAPI", "XPIG-LATIN", "IDLE"}));
+        QCOMPARE(
+            as<Capability>("* CAPABILITY IMAP4rev1 STARTTLS AUTH=GSSAPI XPIG-LATIN idle\r\n").capabilities,
+            QList<QByteArray>({"IMAP4REV1", "STARTTLS", "AUTH=GSSAPI", "XPIG-LATIN", "IDLE"}));
         QCOMPARE(as<Enabled>("* ENABLED CONDSTORE QRESYNC\r\n").capabilities,
                  QList<QByteArray>({"CONDSTORE", "QRESYNC"}));
     }
@@ -284,12 +301,14 @@ private Q_SLOTS:
     void list_inboxAnyCase_isNormalised()
     {
         QCOMPARE(as<ListEntry>("* LIST (\\HasNoChildren) \"/\" inbox\r\n").mailbox.raw, QByteArray("INBOX"));
-        QCOMPARE(as<ListEntry>("* LIST (\\HasNoChildren) \"/\" \"InBox\"\r\n").mailbox.raw, QByteArray("INBOX"));
+        QCOMPARE(as<ListEntry>("* LIST (\\HasNoChildren) \"/\" \"InBox\"\r\n").mailbox.raw,
+                 QByteArray("INBOX"));
     }
 
     void list_modifiedUtf7Names_decodeForDisplayAndKeepRawBytes()
     {
-        const auto gmail = as<ListEntry>("* LIST (\\HasNoChildren \\Sent) \"/\" \"[Gmail]/Messages envoy&AOk-s\"\r\n");
+        const auto gmail =
+            as<ListEntry>("* LIST (\\HasNoChildren \\Sent) \"/\" \"[Gmail]/Messages envoy&AOk-s\"\r\n");
         QCOMPARE(gmail.mailbox.raw, QByteArray("[Gmail]/Messages envoy&AOk-s"));
         QCOMPARE(gmail.mailbox.display, QStringLiteral("[Gmail]/Messages envoyés"));
         QVERIFY(gmail.hasAttribute("\\Sent"));
@@ -312,12 +331,14 @@ private Q_SLOTS:
 
     void list_extendedData_childInfoAndOldName()
     {
-        const auto e = as<ListEntry>("* LIST (\\NonExistent) \"/\" \"Fruit\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+        const auto e =
+            as<ListEntry>("* LIST (\\NonExistent) \"/\" \"Fruit\" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
         QCOMPARE(e.childInfo, QList<QByteArray>({"SUBSCRIBED"}));
         const auto o = as<ListEntry>("* LIST () \"/\" \"NewMailbox\" (\"OLDNAME\" (\"OldMailbox\"))\r\n");
         QVERIFY(o.oldName);
         QCOMPARE(o.oldName->raw, QByteArray("OldMailbox"));
-        const auto x = as<ListEntry>("* LIST () \"/\" \"M\" (\"X-FOO\" (1 2 (3)) \"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+        const auto x =
+            as<ListEntry>("* LIST () \"/\" \"M\" (\"X-FOO\" (1 2 (3)) \"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
         QCOMPARE(x.childInfo, QList<QByteArray>({"SUBSCRIBED"}));
     }
 
@@ -334,9 +355,9 @@ private Q_SLOTS:
         QCOMPARE(s.messages, 231u);
         QCOMPARE(s.uidNext, 44292u);
         QVERIFY(!s.unseen);
-        const auto all = as<MailboxStatus>(
-            "* STATUS \"INBOX\" (MESSAGES 17 RECENT 0 UIDNEXT 18 UIDVALIDITY 1 UNSEEN 3 HIGHESTMODSEQ 90060115205545359 "
-            "SIZE 12345 DELETED 2 X-FOO 7)\r\n");
+        const auto all = as<MailboxStatus>("* STATUS \"INBOX\" (MESSAGES 17 RECENT 0 UIDNEXT 18 UIDVALIDITY "
+                                           "1 UNSEEN 3 HIGHESTMODSEQ 90060115205545359 "
+                                           "SIZE 12345 DELETED 2 X-FOO 7)\r\n");
         QCOMPARE(all.highestModSeq, 90060115205545359ull);
         QCOMPARE(all.size, 12345u);
         QCOMPARE(all.deleted, 2u);
@@ -345,7 +366,9 @@ private Q_SLOTS:
 
     void flagsExistsRecentExpunge()
     {
-        QCOMPARE(as<Flags>("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)\r\n").flags.size(), 6);
+        QCOMPARE(
+            as<Flags>("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded)\r\n").flags.size(),
+            6);
         QCOMPARE(as<Flags>("* FLAGS ()\r\n").flags, QList<QByteArray>());
         QCOMPARE(as<Exists>("* 172 EXISTS\r\n").count, 172u);
         QCOMPARE(as<Recent>("* 1 RECENT\r\n").count, 1u);
@@ -379,7 +402,8 @@ private Q_SLOTS:
         QCOMPARE(e.min, 2u);
         QCOMPARE(e.count, 3u);
         QVERIFY(!e.uid);
-        const auto u = as<ESearch>("* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800 ALL 4:18,21,28 MODSEQ 12345\r\n");
+        const auto u =
+            as<ESearch>("* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800 ALL 4:18,21,28 MODSEQ 12345\r\n");
         QVERIFY(u.uid);
         QCOMPARE(u.max, 3800u);
         QCOMPARE(u.all->toByteArray(), QByteArray("4:18,21,28"));
@@ -403,8 +427,8 @@ private Q_SLOTS:
         QCOMPARE(ns.shared.at(3).prefix, QByteArray("#news."));
         const auto gm = as<Namespace>("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
         QCOMPARE(gm.otherUsers.size(), 0);
-        const auto ext = as<Namespace>(
-            "* NAMESPACE ((\"\" \"/\" \"X-PARAM\" (\"FLAG1\" \"FLAG2\"))) NIL NIL\r\n");
+        const auto ext =
+            as<Namespace>("* NAMESPACE ((\"\" \"/\" \"X-PARAM\" (\"FLAG1\" \"FLAG2\"))) NIL NIL\r\n");
         QCOMPARE(ext.personal.size(), 1);
 
         const auto q = as<Quota>("* QUOTA \"\" (STORAGE 10 512 message 3 100)\r\n");
@@ -427,14 +451,18 @@ private Q_SLOTS:
 
     void fetch_rfc3501Example()
     {
-        const auto f = as<Fetch>(
-            "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE 4286 ENVELOPE "
-            "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" "
-            "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" "
-            "\"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" "
-            "\"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" "
-            "\"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" "
-            "\"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n");
+        const auto f =
+            as<Fetch>("* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" RFC822.SIZE "
+                      "4286 ENVELOPE "
+                      "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" "
+                      "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" "
+                      "\"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL "
+                      "NIL \"imap\" "
+                      "\"cac.washington.edu\")) ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John "
+                      "Klensin\" NIL \"KLENSIN\" "
+                      "\"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" "
+                      "\"PLAIN\" (\"CHARSET\" "
+                      "\"US-ASCII\") NIL NIL \"7BIT\" 3028 92))\r\n");
         QCOMPARE(f.seq, 12u);
         QCOMPARE(*f.flags, QList<QByteArray>({"\\Seen"}));
         QCOMPARE(*f.internalDate, QDateTime(QDate(1996, 7, 17), QTime(9, 44, 25), Qt::UTC));
@@ -456,9 +484,10 @@ private Q_SLOTS:
 
     void fetch_uidModSeqGmailItems()
     {
-        const auto f = as<Fetch>("* 56697 FETCH (X-GM-THRID 1563190496481790748 X-GM-MSGID 1563491715126921418 "
-                                 "X-GM-LABELS (\"\\\\Sent\" \\Important Work \"My label\") UID 227195 "
-                                 "MODSEQ (10677203) FLAGS (\\Seen))\r\n");
+        const auto f =
+            as<Fetch>("* 56697 FETCH (X-GM-THRID 1563190496481790748 X-GM-MSGID 1563491715126921418 "
+                      "X-GM-LABELS (\"\\\\Sent\" \\Important Work \"My label\") UID 227195 "
+                      "MODSEQ (10677203) FLAGS (\\Seen))\r\n");
         QCOMPARE(f.uid, 227195u);
         QCOMPARE(f.modSeq, 10677203u);
         QCOMPARE(f.gmailThreadId, 1563190496481790748ull);
@@ -468,9 +497,10 @@ private Q_SLOTS:
 
     void fetch_bodySectionsWithOriginAndHeaderFields()
     {
-        static const char raw[] = "* 2 FETCH (UID 5 BODY[HEADER.FIELDS (SUBJECT FROM)] {22}\r\nSubject: hi\r\nFrom: x\r\n"
-                                  " BODY[1.2]<100> \"abc\" BINARY[2] ~{3}\r\n\0\1\2 BINARY.SIZE[2] 3 BODY[3] NIL"
-                                  " RFC822.HEADER {2}\r\nab)\r\n";
+        static const char raw[] =
+            "* 2 FETCH (UID 5 BODY[HEADER.FIELDS (SUBJECT FROM)] {22}\r\nSubject: hi\r\nFrom: x\r\n"
+            " BODY[1.2]<100> \"abc\" BINARY[2] ~{3}\r\n\0\1\2 BINARY.SIZE[2] 3 BODY[3] NIL"
+            " RFC822.HEADER {2}\r\nab)\r\n";
         const auto f = as<Fetch>(QByteArray(raw, sizeof(raw) - 1));
         QCOMPARE(f.sections.size(), 5);
         QCOMPARE(f.sections.at(0).section, QByteArray("HEADER.FIELDS (SUBJECT FROM)"));
@@ -495,20 +525,26 @@ private Q_SLOTS:
 
     void fetch_unknownItems_areSkipped()
     {
-        const auto f = as<Fetch>("* 3 FETCH (X-FOO (1 (2 \"x\") {2}\r\nab) UID 9 X-BAR[1]<2> NIL EMAILID (M1) SAVEDATE NIL)\r\n");
+        const auto f = as<Fetch>(
+            "* 3 FETCH (X-FOO (1 (2 \"x\") {2}\r\nab) UID 9 X-BAR[1]<2> NIL EMAILID (M1) SAVEDATE NIL)\r\n");
         QCOMPARE(f.uid, 9u);
         QCOMPARE(f.unknownItems, QList<QByteArray>({"X-FOO", "X-BAR", "EMAILID", "SAVEDATE"}));
     }
 
     void bodystructure_multipartWithExtensionData()
     {
-        const auto f = as<Fetch>(
-            "* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"QUOTED-PRINTABLE\" 1315 42 "
-            "NIL NIL NIL NIL)((\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"base64\" 2000 26 NIL NIL NIL NIL)"
-            "(\"image\" \"png\" (\"name\" \"a.png\") \"<img1>\" NIL \"base64\" 4000 NIL (\"inline\" (\"filename\" "
-            "\"a.png\")) NIL NIL) \"related\" (\"boundary\" \"b2\") NIL NIL)(\"APPLICATION\" \"PDF\" (\"NAME\" "
-            "\"x.pdf\") NIL \"desc\" \"BASE64\" 9000 \"md5sum\" (\"ATTACHMENT\" (\"FILENAME\" \"x.pdf\")) \"EN\" "
-            "\"http://loc\") \"MIXED\" (\"BOUNDARY\" \"b1\") NIL (\"en\" \"fr\") NIL))\r\n");
+        const auto f =
+            as<Fetch>("* 1 FETCH (BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL "
+                      "\"QUOTED-PRINTABLE\" 1315 42 "
+                      "NIL NIL NIL NIL)((\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"base64\" 2000 "
+                      "26 NIL NIL NIL NIL)"
+                      "(\"image\" \"png\" (\"name\" \"a.png\") \"<img1>\" NIL \"base64\" 4000 NIL "
+                      "(\"inline\" (\"filename\" "
+                      "\"a.png\")) NIL NIL) \"related\" (\"boundary\" \"b2\") NIL NIL)(\"APPLICATION\" "
+                      "\"PDF\" (\"NAME\" "
+                      "\"x.pdf\") NIL \"desc\" \"BASE64\" 9000 \"md5sum\" (\"ATTACHMENT\" (\"FILENAME\" "
+                      "\"x.pdf\")) \"EN\" "
+                      "\"http://loc\") \"MIXED\" (\"BOUNDARY\" \"b1\") NIL (\"en\" \"fr\") NIL))\r\n");
         const BodyStructure &b = *f.bodyStructure;
         QVERIFY(b.isMultipart());
         QCOMPARE(b.subtype, QByteArray("MIXED"));
@@ -531,11 +567,13 @@ private Q_SLOTS:
 
     void bodystructure_messageRfc822_hasEnvelopeAndBody()
     {
-        const auto f = as<Fetch>(
-            "* 4 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1 NIL NIL NIL NIL)(\"message\" "
-            "\"rfc822\" NIL NIL NIL \"7bit\" 500 (\"date\" \"inner subject\" NIL NIL NIL NIL NIL NIL NIL NIL) "
-            "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 100 5 NIL NIL NIL NIL) 20 NIL NIL NIL "
-            "NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\n");
+        const auto f = as<Fetch>("* 4 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 10 1 "
+                                 "NIL NIL NIL NIL)(\"message\" "
+                                 "\"rfc822\" NIL NIL NIL \"7bit\" 500 (\"date\" \"inner subject\" NIL NIL "
+                                 "NIL NIL NIL NIL NIL NIL) "
+                                 "(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 100 5 NIL "
+                                 "NIL NIL NIL) 20 NIL NIL NIL "
+                                 "NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL))\r\n");
         const BodyStructure &m = f.bodyStructure->parts[1];
         QCOMPARE(m.type, QByteArray("MESSAGE"));
         QVERIFY(m.envelope);
@@ -550,42 +588,49 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("bytes");
         // Gmail: broken "RELATED" parts with missing fields (MailKit #371).
         QTest::newRow("gmail-related") << QByteArray(
-            "* 1 FETCH (BODYSTRUCTURE (((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"BASE64\" 10418 133 NIL "
+            "* 1 FETCH (BODYSTRUCTURE (((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"BASE64\" 10418 "
+            "133 NIL "
             "NIL NIL)(\"TEXT\" \"HTML\" (\"CHARSET\" \"UTF-8\") NIL NIL \"BASE64\" 34544 442 NIL NIL NIL) "
-            "\"ALTERNATIVE\" (\"BOUNDARY\" \"94eb\") NIL NIL)(\"RELATED\" NIL (\"ATTACHMENT\" NIL) NIL)(\"RELATED\" "
+            "\"ALTERNATIVE\" (\"BOUNDARY\" \"94eb\") NIL NIL)(\"RELATED\" NIL (\"ATTACHMENT\" NIL) "
+            "NIL)(\"RELATED\" "
             "NIL (\"ATTACHMENT\" NIL) NIL) \"MIXED\" (\"BOUNDARY\" \"94ec\") NIL NIL))\r\n");
         // Apple: a size of -1 (MailKit #823).
-        QTest::newRow("negative-size") << QByteArray(
-            "* 5 FETCH (UID 581 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"US-ASCII\") NIL NIL \"7bit\" 6 3 NIL "
-            "NIL NIL NIL)(\"multipart\" \"appledouble\" (\"boundary\" \"B_8145\") NIL NIL \"7BIT\" -1 NIL NIL NIL "
-            "NIL) \"mixed\" (\"boundary\" \"B_7193\") NIL NIL))\r\n");
+        QTest::newRow("negative-size")
+            << QByteArray("* 5 FETCH (UID 581 BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"US-ASCII\") "
+                          "NIL NIL \"7bit\" 6 3 NIL "
+                          "NIL NIL NIL)(\"multipart\" \"appledouble\" (\"boundary\" \"B_8145\") NIL NIL "
+                          "\"7BIT\" -1 NIL NIL NIL "
+                          "NIL) \"mixed\" (\"boundary\" \"B_7193\") NIL NIL))\r\n");
         // Mail.ru: floating point sizes with an exponent (MailKit #1838/#1840), and a NIL parameter value.
         QTest::newRow("float-size") << QByteArray(
             "* 6 FETCH (BODYSTRUCTURE (\"application\" \"octet-stream\" (\"name\" NIL) NIL NIL \"base64\" "
             "1.86931e+06 NIL NIL NIL NIL))\r\n");
-        QTest::newRow("decimal-size") << QByteArray(
-            "* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" 2.0 \"3\" NIL NIL NIL NIL))\r\n");
+        QTest::newRow("decimal-size") << QByteArray("* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL "
+                                                    "NIL \"8bit\" 2.0 \"3\" NIL NIL NIL NIL))\r\n");
         QTest::newRow("nil-size") << QByteArray(
             "* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" NIL NIL))\r\n");
         // A bare string where the multipart disposition list belongs (javamail #278).
         QTest::newRow("string-disposition") << QByteArray(
-            "* 9 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL "
+            "* 9 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 "
+            "NIL NIL NIL "
             "NIL) \"mixed\" (\"boundary\" \"----=_Part\") \"S/MIME Encrypted Message\" NIL))\r\n");
         // Missing trailing fields (Yandex: a part that ends right after the encoding).
         QTest::newRow("short-part") << QByteArray(
-            "* 7 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"8bit\")(\"text\" \"html\" "
+            "* 7 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL "
+            "\"8bit\")(\"text\" \"html\" "
             "NIL NIL NIL \"8bit\" 10) \"alternative\"))\r\n");
         // Extra NIL fields beyond the extension data, lower-case types, atoms instead of strings.
-        QTest::newRow("extra-fields") << QByteArray(
-            "* 8 FETCH (BODYSTRUCTURE (text plain (charset utf-8) NIL NIL 7bit 12 1 NIL NIL NIL NIL NIL NIL (1 2)))\r\n");
+        QTest::newRow("extra-fields") << QByteArray("* 8 FETCH (BODYSTRUCTURE (text plain (charset utf-8) "
+                                                    "NIL NIL 7bit 12 1 NIL NIL NIL NIL NIL NIL (1 2)))\r\n");
         // message/rfc822 sent as if it were a basic part (no envelope).
-        QTest::newRow("rfc822-no-envelope") << QByteArray(
-            "* 8 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 1234 NIL NIL NIL NIL))\r\n");
+        QTest::newRow("rfc822-no-envelope") << QByteArray("* 8 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" "
+                                                          "NIL NIL NIL \"7bit\" 1234 NIL NIL NIL NIL))\r\n");
         // Found by the fuzzer: a list where a parameter name belongs.
-        QTest::newRow("list-in-params") << QByteArray(
-            "* 8 FETCH (BODYSTRUCTURE (\"text\" \"plain\" ((\"a\") \"b\" (1) \"c\") NIL NIL \"7bit\" 1 1))\r\n");
-        QTest::newRow("disposition-nil-params") << QByteArray(
-            "* 8 FETCH (BODYSTRUCTURE (\"image\" \"gif\" NIL NIL NIL \"base64\" 50 NIL (\"inline\" NIL) NIL NIL))\r\n");
+        QTest::newRow("list-in-params") << QByteArray("* 8 FETCH (BODYSTRUCTURE (\"text\" \"plain\" ((\"a\") "
+                                                      "\"b\" (1) \"c\") NIL NIL \"7bit\" 1 1))\r\n");
+        QTest::newRow("disposition-nil-params")
+            << QByteArray("* 8 FETCH (BODYSTRUCTURE (\"image\" \"gif\" NIL NIL NIL \"base64\" 50 NIL "
+                          "(\"inline\" NIL) NIL NIL))\r\n");
     }
     void bodystructure_serverQuirks_areTolerated()
     {
@@ -600,19 +645,23 @@ private Q_SLOTS:
         const auto fl = as<Fetch>("* 6 FETCH (BODYSTRUCTURE (\"application\" \"pdf\" NIL NIL NIL \"base64\" "
                                   "1.86931e+06 NIL NIL NIL NIL))\r\n");
         QCOMPARE(fl.bodyStructure->size, 1869310u);
-        const auto q = as<Fetch>("* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" \"123\" 2.0))\r\n");
+        const auto q =
+            as<Fetch>("* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" \"123\" 2.0))\r\n");
         QCOMPARE(q.bodyStructure->size, 123u);
         QCOMPARE(q.bodyStructure->lines, 2u);
-        const auto neg = as<Fetch>("* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" -1 NIL))\r\n");
+        const auto neg =
+            as<Fetch>("* 6 FETCH (BODYSTRUCTURE (\"text\" \"plain\" NIL NIL NIL \"8bit\" -1 NIL))\r\n");
         QCOMPARE(neg.bodyStructure->size, 0u);
-        const auto dsp = as<Fetch>("* 9 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0) \"mixed\" "
-                                   "(\"boundary\" \"b\") \"inline\" NIL))\r\n");
+        const auto dsp =
+            as<Fetch>("* 9 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" NIL NIL NIL \"7bit\" 0 0) \"mixed\" "
+                      "(\"boundary\" \"b\") \"inline\" NIL))\r\n");
         QCOMPARE(dsp.bodyStructure->disposition, QByteArray("INLINE"));
     }
 
     void envelope_quirks_nilInAddressListAndShortEnvelope()
     {
-        const auto f = as<Fetch>("* 1 FETCH (ENVELOPE (NIL \"s\" (NIL (\"a\" NIL \"b\" \"c\")) NIL NIL NIL NIL NIL NIL))\r\n");
+        const auto f = as<Fetch>(
+            "* 1 FETCH (ENVELOPE (NIL \"s\" (NIL (\"a\" NIL \"b\" \"c\")) NIL NIL NIL NIL NIL NIL))\r\n");
         QCOMPARE(f.envelope->from.size(), 1);
         QCOMPARE(f.envelope->from.at(0).host, QByteArray("c"));
         QCOMPARE(f.envelope->messageId, QByteArray());
@@ -653,8 +702,8 @@ private Q_SLOTS:
     void bodySink_receivesContentInChunks_fetchCarriesSize()
     {
         const QByteArray content(100000, 'x');
-        const QByteArray bytes = "* 7 FETCH (UID 12 BODY[1.2]<0> {100000}\r\n" + content
-                                 + " FLAGS (\\Seen))\r\n* 8 FETCH (BODY[TEXT] {4}\r\nsmol)\r\n";
+        const QByteArray bytes = "* 7 FETCH (UID 12 BODY[1.2]<0> {100000}\r\n" + content +
+                                 " FLAGS (\\Seen))\r\n* 8 FETCH (BODY[TEXT] {4}\r\nsmol)\r\n";
         for (qsizetype chunk : {qsizetype(1), qsizetype(7), qsizetype(4096), bytes.size()}) {
             Parser parser;
             parser.setExpectGreeting(false);
@@ -708,9 +757,11 @@ private Q_SLOTS:
 
     void bound_literalSizeOverflowOrNegative_isError()
     {
-        QVERIFY(failure("* 1 FETCH (BODY[] {99999999999999999999999}\r\n").reason.contains(QStringLiteral("overflow")));
+        QVERIFY(failure("* 1 FETCH (BODY[] {99999999999999999999999}\r\n")
+                    .reason.contains(QStringLiteral("overflow")));
         QVERIFY(failure("* 1 FETCH (BODY[] {-5}\r\n").reason.contains(QStringLiteral("negative")));
-        QVERIFY(failure("* 1 FETCH (BODY[] {5+}\r\nhello)\r\n").reason.contains(QStringLiteral("non-synchronising")));
+        QVERIFY(failure("* 1 FETCH (BODY[] {5+}\r\nhello)\r\n")
+                    .reason.contains(QStringLiteral("non-synchronising")));
     }
 
     void bound_lineTooLong_isError()
@@ -727,10 +778,11 @@ private Q_SLOTS:
 
     void bound_nestingTooDeep_isError()
     {
-        const QByteArray deep = "* 1 FETCH (BODYSTRUCTURE " + QByteArray(70, '(') + "\"text\" \"plain\"" + QByteArray(70, ')')
-                                + ")\r\n";
+        const QByteArray deep = "* 1 FETCH (BODYSTRUCTURE " + QByteArray(70, '(') + "\"text\" \"plain\"" +
+                                QByteArray(70, ')') + ")\r\n";
         QVERIFY(failure(deep).reason.contains(QStringLiteral("nesting")));
-        const QByteArray skipDeep = "* 1 FETCH (X-FOO " + QByteArray(200, '(') + QByteArray(200, ')') + ")\r\n";
+        const QByteArray skipDeep =
+            "* 1 FETCH (X-FOO " + QByteArray(200, '(') + QByteArray(200, ')') + ")\r\n";
         QVERIFY(failure(skipDeep).reason.contains(QStringLiteral("nesting")));
         const QByteArray ok = "* 1 FETCH (X-FOO " + QByteArray(60, '(') + QByteArray(60, ')') + ")\r\n";
         QCOMPARE(as<Fetch>(ok).unknownItems.size(), 1);
@@ -781,7 +833,8 @@ private Q_SLOTS:
     {
         QByteArray bytes;
         for (int i = 1; i <= 200; ++i)
-            bytes += "* " + QByteArray::number(i) + " FETCH (UID " + QByteArray::number(i * 3) + " FLAGS (\\Seen))\r\n";
+            bytes += "* " + QByteArray::number(i) + " FETCH (UID " + QByteArray::number(i * 3) +
+                     " FLAGS (\\Seen))\r\n";
         bytes += "a1 OK FETCH done\r\n";
         const Outcome whole = feedWhole(bytes);
         QCOMPARE(whole.responses.size(), 201);
@@ -825,8 +878,9 @@ private Q_SLOTS:
         {
             Parser parser;
             parser.setExpectGreeting(false);
-            QVERIFY(parser.feed("* 1 FETCH (ENVELOPE (\"Mon, 1 Jul 2024\" \"Hello there\" ((\"Anna\" NIL \"anna\" "
-                                "\"example.com\")) NIL NIL NIL NIL NIL NIL \"<m1@example.com>\"))\r\n"));
+            QVERIFY(parser.feed(
+                "* 1 FETCH (ENVELOPE (\"Mon, 1 Jul 2024\" \"Hello there\" ((\"Anna\" NIL \"anna\" "
+                "\"example.com\")) NIL NIL NIL NIL NIL NIL \"<m1@example.com>\"))\r\n"));
             std::optional<Response> r = parser.takeResponse();
             QVERIFY(r);
             const Envelope &e = *std::get<Fetch>(*r).envelope;
@@ -842,14 +896,16 @@ private Q_SLOTS:
 
     void strings_modifyingOneField_leavesSiblingsIntact()
     {
-        const auto f = as<Fetch>("* 1 FETCH (ENVELOPE (\"d\" \"subject\" ((\"A\" NIL \"a\" \"x.org\")(\"B\" NIL \"b\" "
-                                 "\"y.org\")) NIL NIL NIL NIL NIL \"<r@x>\" \"<m@x>\") BODYSTRUCTURE (\"TEXT\" "
-                                 "\"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 10 1))\r\n");
+        const auto f =
+            as<Fetch>("* 1 FETCH (ENVELOPE (\"d\" \"subject\" ((\"A\" NIL \"a\" \"x.org\")(\"B\" NIL \"b\" "
+                      "\"y.org\")) NIL NIL NIL NIL NIL \"<r@x>\" \"<m@x>\") BODYSTRUCTURE (\"TEXT\" "
+                      "\"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 10 1))\r\n");
         Envelope e = *f.envelope;
         e.subject.append(" with a tail long enough to need more room than the string had");
         e.from[0].mailbox[0] = 'Z';
         e.from[1].host.replace("y.org", "somewhere.example");
-        QCOMPARE(e.subject, QByteArray("subject with a tail long enough to need more room than the string had"));
+        QCOMPARE(e.subject,
+                 QByteArray("subject with a tail long enough to need more room than the string had"));
         QCOMPARE(e.from.at(0).mailbox, QByteArray("Z"));
         QCOMPARE(e.from.at(1).host, QByteArray("somewhere.example"));
         // The original response and every sibling are untouched.
@@ -875,11 +931,11 @@ private Q_SLOTS:
         // More string bytes than one shared block holds, and a string too long to share one.
         QByteArray list;
         for (int i = 0; i < 300; ++i)
-            list += "(\"Name " + QByteArray::number(i) + "\" NIL \"user" + QByteArray::number(i) + "\" \"host" +
-                    QByteArray::number(i) + ".example\")";
+            list += "(\"Name " + QByteArray::number(i) + "\" NIL \"user" + QByteArray::number(i) +
+                    "\" \"host" + QByteArray::number(i) + ".example\")";
         const QByteArray longSubject(5000, 's');
-        const QByteArray bytes =
-            "* 1 FETCH (ENVELOPE (NIL {5000}\r\n" + longSubject + " NIL NIL NIL (" + list + ") NIL NIL NIL NIL))\r\n";
+        const QByteArray bytes = "* 1 FETCH (ENVELOPE (NIL {5000}\r\n" + longSubject + " NIL NIL NIL (" +
+                                 list + ") NIL NIL NIL NIL))\r\n";
         const auto f = as<Fetch>(bytes);
         QCOMPARE(f.envelope->subject, longSubject);
         QCOMPARE(f.envelope->to.size(), 300);
