@@ -6,6 +6,7 @@
 #include "core/imap/jobs.h"
 #include "core/imap/loginjob.h"
 #include "core/imap/session.h"
+#include "core/imap/utf7.h"
 #include "core/store/folderstore.h"
 #include "core/sync/imapsync.h"
 
@@ -49,6 +50,17 @@ bool differs(const Store::Folder &f, const Imap::MailboxStatus &st)
            (st.messages && qint64(*st.messages) != f.totalCount) ||
            (st.unseen && qint64(*st.unseen) != f.unreadCount) ||
            (st.highestModSeq && f.highestModSeq != 0 && *st.highestModSeq != f.highestModSeq);
+}
+
+/// The name the store keys the folder by (what LIST on the command connection said: modified
+/// UTF-7, which never enables UTF8=ACCEPT). Dovecot 2.3 sends the names in NOTIFY's STATUS
+/// responses as raw UTF-8 even without UTF8=ACCEPT; such a name is encoded again from its
+/// decoded form.
+QByteArray storeName(const Imap::MailboxName &name)
+{
+    const bool ascii =
+        std::all_of(name.raw.cbegin(), name.raw.cend(), [](char c) { return quint8(c) < 0x80; });
+    return ascii ? name.raw : Imap::encodeModifiedUtf7(name.display);
 }
 
 } // namespace
@@ -277,11 +289,12 @@ void AccountEngine::onFolderStatus(const Imap::MailboxStatus &status)
 {
     if (!m_running)
         return;
-    if (m_statusEvents.size() >= MaxStatusEvents && !m_statusEvents.contains(status.mailbox.raw)) {
+    const QByteArray name = storeName(status.mailbox);
+    if (m_statusEvents.size() >= MaxStatusEvents && !m_statusEvents.contains(name)) {
         m_statusEvents.clear();
         m_folderListEvent = true; // one check of every folder covers them all
     } else if (!m_folderListEvent) {
-        merge(m_statusEvents[status.mailbox.raw], status);
+        merge(m_statusEvents[name], status);
     }
     if (!m_eventTimer->isActive())
         m_eventTimer->start(m_options.notifyCoalesce);
