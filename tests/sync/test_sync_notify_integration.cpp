@@ -9,6 +9,7 @@
 #include "tests/sync/synctesthelpers.h"
 
 #include <QBuffer>
+#include <QProcess>
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
@@ -201,6 +202,84 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!sync.isBusy(), 10000);
         QVERIFY2(engine.isNotifyActive(), qPrintable(engine.notifyFallbackReason()));
         QCOMPARE(folderChecks(commandLog), 1);
+        engine.stop();
+    }
+
+    void connectionsDropped_reconnectSetsNotifyAgain_andCatchesUpOnWhatChangedMeanwhile()
+    {
+        const MailUser user = freshUser();
+        const QString reports = QStringLiteral("Reports");
+        {
+            auto other = otherClient(m_env, user);
+            QVERIFY(other);
+            Imap::CreateJob create(other.get());
+            create.setMailbox(reports);
+            QVERIFY(run(&create));
+            Imap::ListJob list(other.get()); // see above: Dovecot's auto-created folders
+            list.setReturnStatus({"MESSAGES"});
+            QVERIFY(run(&list));
+        }
+
+        Test::TestProfile profile;
+        auto opened = Store::Database::open(profile.path());
+        QVERIFY(opened);
+        Store::Database &db = *opened.value();
+        const qint64 account = addAccount(db, m_env, user);
+        QBuffer commandLog;
+        QVERIFY(commandLog.open(QIODevice::ReadWrite));
+        Imap::SessionSettings commandSettings = harnessSettings(m_env, user);
+        commandSettings.protocolLogFromEnvironment = false;
+        commandSettings.protocolLogDevice = &commandLog;
+        ImapSync sync(db, account, commandSettings, SystemClock::instance());
+        QBuffer idleLog;
+        QVERIFY(idleLog.open(QIODevice::ReadWrite));
+        Imap::SessionSettings idleSettings = harnessSettings(m_env, user);
+        idleSettings.protocolLogFromEnvironment = false;
+        idleSettings.protocolLogDevice = &idleLog;
+        AccountEngineOptions options;
+        options.idleQuietTime = 100ms;
+        options.pollInterval = 1h;
+        // Long enough for another client to change a folder while the engine is disconnected.
+        options.backoffMin = 5s;
+        AccountEngine engine(&sync, db, idleSettings, SystemClock::instance(), options);
+        const auto dump = qScopeGuard([&] {
+            if (QTest::currentTestFailed())
+                qInfo("IDLE connection:\n%s\ncommand connection:\n%s", idleLog.data().constData(),
+                      commandLog.data().constData());
+        });
+        QSignalSpy errors(&engine, &AccountEngine::errorOccurred);
+        engine.start();
+        QTRY_COMPARE_WITH_TIMEOUT(engine.idleState(), AccountEngine::IdleState::Idling, 20000);
+        QVERIFY2(engine.isNotifyActive(), qPrintable(engine.notifyFallbackReason()));
+        QTRY_VERIFY_WITH_TIMEOUT(!sync.isBusy(), 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.pendingFolderEvents(), 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!sync.isBusy(), 20000);
+
+        // The server drops every connection of the user (as a restart or a network change would).
+        QProcess kick;
+        kick.start(qEnvironmentVariable("DOVEADM", QStringLiteral("/usr/bin/doveadm")),
+                   {QStringLiteral("-c"), m_env.dir + QStringLiteral("/dovecot.conf"), QStringLiteral("kick"),
+                    user.address});
+        QVERIFY(kick.waitForFinished(20000));
+        QVERIFY2(kick.exitCode() == 0, kick.readAllStandardError().constData());
+        QTRY_VERIFY_WITH_TIMEOUT(errors.count() >= 1, 10000);
+        QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
+        QVERIFY(!engine.isNotifyActive());
+
+        // Meanwhile another client files a message; nobody is listening.
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        QVERIFY(append(*other, reports, "Filed while away"));
+        QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
+
+        // The reconnect sends NOTIFY SET STATUS again; its report shows Reports changed.
+        QTRY_COMPARE_WITH_TIMEOUT(engine.idleState(), AccountEngine::IdleState::Idling, 20000);
+        QVERIFY2(engine.isNotifyActive(), qPrintable(engine.notifyFallbackReason()));
+        QCOMPARE(idleLog.data().count("NOTIFY SET STATUS"), 2);
+        QTRY_COMPARE_WITH_TIMEOUT(storeState(db, account, "Reports").size(), qsizetype(1), 10000);
+        COMPARE_WITH_SERVER(db, account, *other, "Reports");
+        QTRY_VERIFY_WITH_TIMEOUT(!sync.isBusy(), 10000);
+        QCOMPARE(folderChecks(commandLog), 0);
         engine.stop();
     }
 };
