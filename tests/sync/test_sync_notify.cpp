@@ -290,6 +290,39 @@ private Q_SLOTS:
         VERIFY_SCRIPT(f.idleServer);
     }
 
+    void statusWithUtf8Name_matchesTheFolderStoredInModifiedUtf7()
+    {
+        // Dovecot 2.3 names mailboxes in NOTIFY's STATUS as raw UTF-8 even without UTF8=ACCEPT.
+        // Отчёты is "&BB4EQgRHBFEEQgRL-" in the store; the event agrees with the cache, so
+        // nothing is asked (an unmatched name would have cost a folder check).
+        const QString utf7 = QStringLiteral("&BB4EQgRHBFEEQgRL-");
+        Fixture f(idleWithNotify(QStringLiteral("W:\n"
+                                                "S: * STATUS {12}\n"
+                                                "S: Отчёты (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 7 UNSEEN 0)\n")),
+                  login(QStringLiteral("LIST-STATUS")) +
+                      QStringLiteral("C: A002 LIST \"\" \"*\"\n"
+                                     "S: * LIST (\\\\HasNoChildren) \"/\" INBOX\n"
+                                     "S: * LIST (\\\\HasNoChildren) \"/\" Sent\n"
+                                     "S: * LIST (\\\\HasNoChildren) \"/\" %1\n"
+                                     "S: A002 OK\n")
+                          .arg(utf7) +
+                      selectEmpty(3, QStringLiteral("INBOX")) + selectEmpty(4, QStringLiteral("Sent")) +
+                      selectEmpty(5, utf7) + selectEmpty(6, QStringLiteral("INBOX")) +
+                      selectEmpty(7, QStringLiteral("Sent")) + selectEmpty(8, utf7));
+        f.addFolder(utf7.toLatin1());
+        QVERIFY(f.startAndIdle());
+        QVERIFY(f.syncIdle());
+        f.clock.advance(250ms);
+        QCOMPARE(f.engine->pendingFolderEvents(), 0);
+        f.idleServer.proceed();
+        QTRY_COMPARE(f.engine->pendingFolderEvents(), 1);
+        f.clock.advance(250ms);
+        QCOMPARE(f.engine->pendingFolderEvents(), 0);
+        QVERIFY(!f.sync->isBusy());
+        VERIFY_SCRIPT(f.commandServer);
+        VERIFY_SCRIPT(f.idleServer);
+    }
+
     void listEvent_newFolder_foundByOneFolderCheck()
     {
         // MailboxName (RFC 5465 §5.4): another client created Projects.
