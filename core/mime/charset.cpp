@@ -7,6 +7,7 @@
 #include <QList>
 
 #include <cerrno>
+#include <cstring>
 #include <iconv.h>
 
 namespace Tidings::Mime {
@@ -116,6 +117,16 @@ bool Charset::isValidUtf8(QByteArrayView bytes)
     const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
     const auto *end = p + bytes.size();
     while (p < end) {
+        // ASCII eight bytes at a time: most of a mail is.
+        while (end - p >= 8) {
+            quint64 word;
+            std::memcpy(&word, p, 8);
+            if (word & 0x8080808080808080ULL)
+                break;
+            p += 8;
+        }
+        if (p >= end)
+            break;
         const unsigned char c = *p;
         if (c < 0x80) {
             ++p;
@@ -143,8 +154,8 @@ bool Charset::isValidUtf8(QByteArrayView bytes)
             cp = (cp << 6) | (p[i] & 0x3F);
         }
         // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))
-            || (cp >= 0xD800 && cp <= 0xDFFF))
+        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
             return false;
         p += extra + 1;
     }
@@ -274,13 +285,15 @@ QString Charset::decode(QByteArrayView bytes, QByteArrayView charset, QByteArray
 
 QByteArray Charset::headerToUtf8(QByteArrayView raw)
 {
-    QByteArray value;
-    value.reserve(raw.size());
+    QByteArray value(raw.size(), Qt::Uninitialized);
+    char *out = value.data();
+    qsizetype n = 0;
     for (char c : raw) {
         if (c != '\r' && c != '\n' && c != '\0')
-            value.append(c);
+            out[n++] = c;
     }
-    value = value.trimmed();
+    value.truncate(n);
+    value = std::move(value).trimmed();
     if (isValidUtf8(value))
         return value;
     QString text;
@@ -310,7 +323,7 @@ struct EncodedWord {
     qsizetype begin = 0;
     qsizetype end = 0; // one past "?="
     QByteArray charset;
-    QByteArray bytes;  // decoded octets, still in charset
+    QByteArray bytes; // decoded octets, still in charset
 };
 
 int hexValue(char c)
@@ -370,7 +383,8 @@ WordScan readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
     // RFC 2047 words are at most 75 characters; mailers write longer ones, not this long.
     constexpr qsizetype maxPayload = 1024;
     const qsizetype payloadStart = charsetEnd + 3;
-    const QByteArrayView rest = text.sliced(payloadStart, std::min<qsizetype>(text.size() - payloadStart, maxPayload));
+    const QByteArrayView rest =
+        text.sliced(payloadStart, std::min<qsizetype>(text.size() - payloadStart, maxPayload));
     const qsizetype payloadRelative = rest.indexOf("?=");
     if (payloadRelative < 0)
         return rest.size() < maxPayload ? WordScan::NoneLater : WordScan::NotHere;
@@ -413,6 +427,30 @@ bool isBlank(QByteArrayView text)
 
 QString Charset::decodeHeader(QByteArrayView raw)
 {
+    // Most fields are printable ASCII without encoded words: the same result as below
+    // (line breaks dropped, tabs made spaces, trimmed) in one pass.
+    bool plain = true;
+    char previous = 0;
+    for (const char c : raw) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x7F || (u < 0x20 && c != '\t' && c != '\r' && c != '\n') || (c == '?' && previous == '=')) {
+            plain = false;
+            break;
+        }
+        previous = c;
+    }
+    if (plain) {
+        QString result(raw.size(), Qt::Uninitialized);
+        QChar *out = result.data();
+        qsizetype n = 0;
+        for (const char c : raw) {
+            if (c != '\r' && c != '\n')
+                out[n++] = QLatin1Char(c == '\t' ? ' ' : c);
+        }
+        result.truncate(n);
+        return std::move(result).trimmed();
+    }
+
     const QByteArray utf8 = headerToUtf8(raw);
     if (!utf8.contains("=?"))
         return stripControls(QString::fromUtf8(utf8)).trimmed();

@@ -36,7 +36,26 @@ QList<QByteArrayView> Mbox::split(QByteArrayView mbox)
 
 bool Mbox::mayBeQuoted(QByteArrayView message)
 {
-    return message.contains(QByteArrayView("\n>"));
+    // Only a line of one or more '>' followed by "From " is quoting (mboxrd); quoted reply
+    // text ("> text") is not, and need not be copied.
+    const char *data = message.data();
+    const qsizetype size = message.size();
+    qsizetype pos = 0;
+    while (pos < size) {
+        const void *hit = std::memchr(data + pos, '>', size_t(size - pos));
+        if (!hit)
+            return false;
+        qsizetype at = static_cast<const char *>(hit) - data;
+        pos = at + 1;
+        if (at > 0 && data[at - 1] != '\n')
+            continue;
+        while (at < size && data[at] == '>')
+            ++at;
+        if (size - at >= 5 && std::memcmp(data + at, "From ", 5) == 0)
+            return true;
+        pos = at;
+    }
+    return false;
 }
 
 QByteArray Mbox::unquote(QByteArrayView message)

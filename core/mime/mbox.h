@@ -18,7 +18,8 @@ public:
     /// Parser::parse skips). Views into mbox; no copy.
     [[nodiscard]] static QList<QByteArrayView> split(QByteArrayView mbox);
 
-    /// True when a line of the message starts with ">" (so it may carry mboxrd quoting).
+    /// True when a line of the message is ">From ", ">>From ", ... (mboxrd quoting that
+    /// unquote() removes).
     [[nodiscard]] static bool mayBeQuoted(QByteArrayView message);
 
     /// A message of an mboxrd file with one level of ">From " quoting removed.

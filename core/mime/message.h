@@ -48,11 +48,11 @@ struct Part final {
     QString filename;     ///< RFC 2231 / RFC 2047 / name= decoded, not yet sanitised
     QByteArray contentId; ///< without angle brackets
     QString description;  ///< Content-Description, decoded
-    /// Decoded size in bytes of a leaf or message/rfc822 part. Exact for text parts, for
-    /// content without transfer encoding and for base64 (counted from the encoded
-    /// characters); for quoted-printable and uuencode computed from the escapes and line
-    /// lengths, which is exact for well-formed content and may be off by a few bytes
-    /// otherwise (the number for display; decodedContent().size() is the truth).
+    /// Decoded size in bytes of a leaf or message/rfc822 part, computed without decoding:
+    /// exact for text parts (decoded at parse time), for content without transfer encoding
+    /// and for well-formed base64 and quoted-printable and uuencode; off by a little for
+    /// malformed content (stray characters a decoder skips). The number for display;
+    /// decodedContent().size() is the truth.
     qint64 size = 0;
     QString text; ///< decoded Unicode text for text/* leaf parts
     /// The bytes the content was read from, shared (not copied) with the parsed message:

@@ -32,6 +32,13 @@ void selectBodies(Message &message);
 /// escapes and line lengths for quoted-printable and uuencode.
 [[nodiscard]] qint64 decodedSizeEstimate(QByteArrayView encoded, const QByteArray &transferEncoding);
 
+/// Undoes a transfer encoding (RFC 2045 §6: base64, quoted-printable; uuencode), named as
+/// in Part::transferEncoding. Identity encodings give the bytes as they are.
+[[nodiscard]] QByteArray transferDecode(QByteArrayView encoded, const QByteArray &transferEncoding);
+
+/// True for "", 7bit, 8bit and binary: content that needs no transfer decoding.
+[[nodiscard]] bool isIdentityEncoding(const QByteArray &transferEncoding);
+
 /// Marks the message as cut short (keeps the first reason).
 void markTooComplex(Message &message, Complexity reason);
 

@@ -124,7 +124,7 @@ QList<Header> decodeHeaders(const QList<RawHeader> &raw)
 const RawHeader *findRaw(const QList<RawHeader> &headers, QByteArrayView name)
 {
     for (const RawHeader &h : headers) {
-        if (h.name.compare(name, Qt::CaseInsensitive) == 0)
+        if (h.name.size() == name.size() && h.name.compare(name, Qt::CaseInsensitive) == 0)
             return &h;
     }
     return nullptr;
@@ -305,16 +305,6 @@ void fillPartFields(Part &part, GMimeObject *object)
     part.contentId = stripAngles(QByteArray(g_mime_object_get_content_id(object)));
     if (const RawHeader *description = findRaw(raw, "Content-Description"))
         part.description = Charset::decodeHeader(description->value);
-}
-
-QByteArray decodedContent(GMimePart *part)
-{
-    GMimeDataWrapper *wrapper = g_mime_part_get_content(part);
-    if (!wrapper)
-        return {};
-    GRef<GMimeStream> out(g_mime_stream_mem_new());
-    g_mime_data_wrapper_write_to_stream(wrapper, out.get());
-    return Detail::memoryStreamBytes(out.get());
 }
 
 /// The bytes the parse reads, and the GMime stream over them.
@@ -527,7 +517,11 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, 
             setEncodedContent(part, leaf, source);
             if (part.isText()) {
                 // Text is decoded now: the viewer, previews and search need it.
-                const QByteArray bytes = decodedContent(leaf);
+                const QByteArrayView encoded = part.encodedContent();
+                const bool identity = Detail::isIdentityEncoding(part.transferEncoding);
+                const QByteArray decoded =
+                    identity ? QByteArray() : Detail::transferDecode(encoded, part.transferEncoding);
+                const QByteArrayView bytes = identity ? encoded : QByteArrayView(decoded);
                 part.size = bytes.size();
                 part.text = Charset::decode(bytes, part.charset, &part.usedCharset);
                 part.text.replace(QChar(u'\0'), QChar(QChar::ReplacementCharacter));
@@ -628,7 +622,7 @@ void fillHeaderFields(Message &message, const QList<RawHeader> &headers, const P
         int copies = 0;
         bool differ = false;
         for (const RawHeader &h : headers) {
-            if (h.name.compare(field, Qt::CaseInsensitive) != 0)
+            if (h.name.size() != field.size() || h.name.compare(field, Qt::CaseInsensitive) != 0)
                 continue;
             ++copies;
             if (!first)

@@ -16,6 +16,23 @@ void check(bool condition)
         std::abort();
 }
 
+/// Alphabet characters in lines, padding only at the end (RFC 2045 §6.8).
+bool isWellFormedBase64(QByteArrayView encoded)
+{
+    bool padding = false;
+    for (const char c : encoded) {
+        const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                              c == '+' || c == '/';
+        if (c == '=')
+            padding = true;
+        else if (alphabet && padding)
+            return false;
+        else if (!alphabet && c != '\r' && c != '\n')
+            return false;
+    }
+    return true;
+}
+
 void verify(const Tidings::Mime::Message &m, const Tidings::Mime::ParseLimits &limits)
 {
     check(m.parts.size() <= limits.maxParts);
@@ -32,7 +49,8 @@ void verify(const Tidings::Mime::Message &m, const Tidings::Mime::ParseLimits &l
         check(p.encodedContent().size() == std::max<qsizetype>(0, p.contentLength));
         const QByteArray decoded = p.decodedContent();
         if (!p.isText() && !p.isMultipart() &&
-            (p.transferEncoding.isEmpty() || p.transferEncoding == "base64" || p.isMessage()))
+            (p.transferEncoding.isEmpty() || p.isMessage() ||
+             (p.transferEncoding == "base64" && isWellFormedBase64(p.encodedContent()))))
             check(p.size == decoded.size());
     }
     check(!m.subject.contains(u'\n') && !m.subject.contains(u'\r'));
