@@ -31,23 +31,23 @@ struct ResponseCode {
     enum class Kind {
         None, ///< no [code] present
         Alert,
-        BadCharset,     ///< `list` holds the charsets the server offers
-        Capability,     ///< `list` holds the capabilities (upper case)
+        BadCharset, ///< `list` holds the charsets the server offers
+        Capability, ///< `list` holds the capabilities (upper case)
         Parse,
         PermanentFlags, ///< `list` holds the flags, including "\*"
         ReadOnly,
         ReadWrite,
         TryCreate,
-        UidNext,        ///< `number`
-        UidValidity,    ///< `number`
-        Unseen,         ///< `number`
-        HighestModSeq,  ///< `number` (RFC 7162 §3.1.2.1)
+        UidNext,       ///< `number`
+        UidValidity,   ///< `number`
+        Unseen,        ///< `number`
+        HighestModSeq, ///< `number` (RFC 7162 §3.1.2.1)
         NoModSeq,
-        Modified,       ///< `uids` (RFC 7162 §3.1.3)
-        AppendUid,      ///< `number` = UIDVALIDITY, `uids` = the new UID(s) (RFC 4315 §3)
-        CopyUid,        ///< `number` = UIDVALIDITY, `sourceUids`, `uids` = destination UIDs
+        Modified,  ///< `uids` (RFC 7162 §3.1.3)
+        AppendUid, ///< `number` = UIDVALIDITY, `uids` = the new UID(s) (RFC 4315 §3)
+        CopyUid,   ///< `number` = UIDVALIDITY, `sourceUids`, `uids` = destination UIDs
         UidNotSticky,
-        Closed,         ///< RFC 7162 §3.2.11
+        Closed, ///< RFC 7162 §3.2.11
         // RFC 5530
         Unavailable,
         AuthenticationFailed,
@@ -73,12 +73,12 @@ struct ResponseCode {
     };
 
     Kind kind = Kind::None;
-    QByteArray atom;           ///< the code's name as sent, upper-cased ("UIDNEXT", "X-GM-FOO")
-    QByteArray text;           ///< raw bytes after the name up to ']' for Unknown (and kept for all)
-    QList<QByteArray> list;    ///< Capability, PermanentFlags, BadCharset
-    std::uint64_t number = 0;  ///< UidNext, UidValidity, Unseen, HighestModSeq, AppendUid/CopyUid validity
-    UidSet uids;               ///< AppendUid, CopyUid (destination), Modified
-    UidSet sourceUids;         ///< CopyUid (source)
+    QByteArray atom;          ///< the code's name as sent, upper-cased ("UIDNEXT", "X-GM-FOO")
+    QByteArray text;          ///< raw bytes after the name up to ']' for Unknown (and kept for all)
+    QList<QByteArray> list;   ///< Capability, PermanentFlags, BadCharset
+    std::uint64_t number = 0; ///< UidNext, UidValidity, Unseen, HighestModSeq, AppendUid/CopyUid validity
+    UidSet uids;              ///< AppendUid, CopyUid (destination), Modified
+    UidSet sourceUids;        ///< CopyUid (source)
 
     friend bool operator==(const ResponseCode &, const ResponseCode &) = default;
 };
@@ -152,7 +152,7 @@ struct ListEntry {
     QList<QByteArray> attributes; ///< as sent, e.g. "\\HasNoChildren", "\\Sent"
     char delimiter = 0;           ///< 0 when the server says NIL (flat namespace)
     MailboxName mailbox;
-    QList<QByteArray> childInfo;  ///< RFC 5258 CHILDINFO extended data, e.g. "SUBSCRIBED"
+    QList<QByteArray> childInfo;        ///< RFC 5258 CHILDINFO extended data, e.g. "SUBSCRIBED"
     std::optional<MailboxName> oldName; ///< RFC 5465/9051 OLDNAME extended data
 
     [[nodiscard]] bool hasAttribute(QByteArrayView attribute) const; ///< case-insensitive
@@ -219,6 +219,11 @@ struct Address {
 
 /// ENVELOPE (RFC 3501 §7.4.2). NIL and "" both become an empty QByteArray.
 struct Envelope {
+    // A user-provided constructor: value-initialisation (optional::emplace(), as the parser
+    // builds a response in place) then runs the member initialisers only, instead of first
+    // zero-filling the whole object. The same holds for BodyStructure and Fetch below.
+    Envelope() noexcept {}
+
     QByteArray date; ///< raw RFC 5322 date text; parsing is core/mime's job
     QByteArray subject;
     QList<Address> from;
@@ -246,13 +251,15 @@ struct BodyParameter {
 /// element of `parts`. Types, subtypes, encodings and parameter names are upper-cased; values are
 /// kept as sent. Missing extension data stays empty/nullopt.
 struct BodyStructure {
+    BodyStructure() noexcept {} // see Envelope()
+
     QByteArray type;    ///< "TEXT", "IMAGE", "MULTIPART", ...
     QByteArray subtype; ///< "PLAIN", "MIXED", ...
     QList<BodyParameter> parameters;
     QByteArray id;
     QByteArray description;
-    QByteArray encoding; ///< "7BIT", "BASE64", ...
-    std::uint64_t size = 0; ///< body-fld-octets: encoded size in bytes
+    QByteArray encoding;                ///< "7BIT", "BASE64", ...
+    std::uint64_t size = 0;             ///< body-fld-octets: encoded size in bytes
     std::optional<std::uint64_t> lines; ///< text/* and message/rfc822
     std::optional<Envelope> envelope;   ///< message/rfc822
     std::vector<BodyStructure> parts;   ///< multipart children, or the encapsulated message body
@@ -274,18 +281,20 @@ struct BodyStructure {
 struct BodySection {
     enum class Kind { Body, Binary, Rfc822, Rfc822Header, Rfc822Text };
     Kind kind = Kind::Body;
-    QByteArray section;   ///< inside the brackets, as sent: "", "1.2", "HEADER.FIELDS (SUBJECT FROM)"
+    QByteArray section; ///< inside the brackets, as sent: "", "1.2", "HEADER.FIELDS (SUBJECT FROM)"
     std::optional<std::uint32_t> origin; ///< <origin> of a partial fetch
-    QByteArray data;      ///< the content, unless it went to the BodySink
-    bool isNil = false;   ///< the server sent NIL
-    bool streamed = false; ///< the content went to the registered BodySink; `data` is empty
-    std::uint64_t size = 0; ///< content size in bytes (also when streamed)
+    QByteArray data;                     ///< the content, unless it went to the BodySink
+    bool isNil = false;                  ///< the server sent NIL
+    bool streamed = false;               ///< the content went to the registered BodySink; `data` is empty
+    std::uint64_t size = 0;              ///< content size in bytes (also when streamed)
     friend bool operator==(const BodySection &, const BodySection &) = default;
 };
 
 /// `* n FETCH (...)`: RFC 3501 §7.4.2, RFC 9051 §7.5.2, RFC 3516 (BINARY), RFC 7162 (MODSEQ),
 /// and Gmail's X-GM-MSGID/X-GM-THRID/X-GM-LABELS. Only the items the server sent are set.
 struct Fetch {
+    Fetch() noexcept {} // see Envelope()
+
     std::uint32_t seq = 0;
     std::optional<std::uint32_t> uid;
     std::optional<QList<QByteArray>> flags;
@@ -347,9 +356,9 @@ struct QuotaRoot {
 
 /// Any untagged response this parser does not model (`* XYZZY ...`, `* 3 FOO`): kept, not fatal.
 struct Unknown {
-    QByteArray name;  ///< upper-cased keyword ("XYZZY"); for `* 3 FOO` it is "FOO"
+    QByteArray name;                     ///< upper-cased keyword ("XYZZY"); for `* 3 FOO` it is "FOO"
     std::optional<std::uint32_t> number; ///< the leading number, if any
-    QByteArray raw;   ///< the whole response as received (literal contents included)
+    QByteArray raw;                      ///< the whole response as received (literal contents included)
     friend bool operator==(const Unknown &, const Unknown &) = default;
 };
 
