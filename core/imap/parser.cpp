@@ -182,9 +182,8 @@ QByteArray excerptAround(QByteArrayView data, qsizetype position)
 // - Writing detaches: while a sibling or the arena still references the block, any modification
 //   copies the string first; the last holder may grow in place, over bytes nobody else sees.
 // - Memory: a block is at most kChunkBytes (or the remaining response, if smaller), so a kept
-//   string retains at most that much; strings over kMaxArenaString get their own allocation.
-//   Literal message content that did not go to a BodySink is large and long-lived: it never
-//   goes into a block.
+//   string retains at most that much; strings over kMaxArenaString get their own allocation,
+//   which includes nearly all message content that did not go to a BodySink.
 class StringArena
 {
 public:
