@@ -27,11 +27,9 @@ bool isHexDigit(char c)
 
 qint64 base64Size(QByteArrayView encoded)
 {
-    // Four characters make three bytes, a trailing two or three make one or two; line
-    // breaks and padding do not count (RFC 2045 §6.8). Decoders also skip any other
-    // character outside the alphabet, which well-formed content does not have: counting
-    // only line breaks (one memchr per line) keeps this cheap for attachments of many
-    // megabytes.
+    // Four characters make three bytes; line breaks do not count (RFC 2045 §6.8). Decoders also skip any
+    // other character outside the alphabet, which well-formed content does not have: counting only line
+    // breaks (one memchr per line) keeps this cheap for attachments of many megabytes.
     const char *data = encoded.data();
     const qsizetype size = encoded.size();
     qint64 characters = size;
@@ -43,14 +41,21 @@ qint64 base64Size(QByteArrayView encoded)
         characters -= (at > 0 && data[at - 1] == '\r') ? 2 : 1;
         pos = at + 1;
     }
+    qint64 padding = 0;
     for (qsizetype i = size - 1; i >= 0 && characters > 0; --i) {
         const char c = data[i];
-        if (c == '=' || c == ' ' || c == '\t')
+        if (c == '=') {
+            ++padding;
             --characters;
-        else if (c != '\r' && c != '\n')
+        } else if (c == ' ' || c == '\t') {
+            --characters;
+        } else if (c != '\r' && c != '\n') {
             break;
+        }
     }
-    return std::max<qint64>(0, characters) * 3 / 4;
+    // Only complete quantums of four characters decode (GMime drops an unpadded rest); the
+    // padding of the last one stands for the bytes it does not carry.
+    return std::max<qint64>(0, (characters + padding) / 4 * 3 - std::min<qint64>(padding, 2));
 }
 
 qint64 quotedPrintableSize(QByteArrayView encoded)

@@ -340,6 +340,52 @@ private Q_SLOTS:
         QVERIFY(m.attachments().first().decodedContent() == payload);
     }
 
+    void attachmentSizes_matchDecodedContentWithoutDecoding_data()
+    {
+        QTest::addColumn<QByteArray>("encoding");
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QByteArray>("decoded");
+        const QByteArray bytes("\x00\x01\x02\xff\xfe=text", 10);
+        for (int length = 0; length <= 6; ++length) {
+            const QByteArray piece = bytes.left(length);
+            QTest::addRow("base64-%d", length) << QByteArray("base64") << piece.toBase64() << piece;
+            QTest::addRow("base64-unpadded-%d", length)
+                << QByteArray("base64") << piece.toBase64(QByteArray::OmitTrailingEquals)
+                << piece.left(length / 3 * 3); // a quantum cut short does not decode
+        }
+        QTest::newRow("base64-lines-lf")
+            << QByteArray("base64") << QByteArray("AAEC\n//49\n") << bytes.left(6);
+        QTest::newRow("qp-escapes-and-soft-breaks")
+            << QByteArray("quoted-printable") << QByteArray("a=00=FF=\r\nb=3D=\nc\r\nd")
+            << QByteArray("a\x00\xff"
+                          "b=c\r\nd",
+                          9);
+        QTest::newRow("uuencode") << QByteArray("x-uuencode")
+                                  << QByteArray("begin 644 x.bin\n%86)C9&4`\n`\nend\n")
+                                  << QByteArray("abcde");
+        QTest::newRow("binary") << QByteArray("binary") << QByteArray("raw\x00bytes", 9)
+                                << QByteArray("raw\x00bytes", 9);
+    }
+
+    void attachmentSizes_matchDecodedContentWithoutDecoding()
+    {
+        QFETCH(QByteArray, encoding);
+        QFETCH(QByteArray, content);
+        QFETCH(QByteArray, decoded);
+        const QByteArray raw =
+            "Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+            "--b\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b\r\n"
+            "Content-Type: application/octet-stream\r\nContent-Disposition: attachment\r\n"
+            "Content-Transfer-Encoding: " +
+            encoding + "\r\n\r\n" + content + "\r\n--b--\r\n";
+        const Message m = Parser::parse(raw);
+        QCOMPARE(m.attachments().size(), 1);
+        const Part part = m.attachments().first();
+        QCOMPARE(part.encodedContent(), QByteArrayView(content));
+        QCOMPARE(part.decodedContent(), decoded);
+        QCOMPARE(part.size, decoded.size());
+    }
+
     void hugeHeader_isCutWithNote()
     {
         QByteArray raw = "Subject: long\r\nX-Filler: ";

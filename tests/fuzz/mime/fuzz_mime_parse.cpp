@@ -16,21 +16,30 @@ void check(bool condition)
         std::abort();
 }
 
-/// Alphabet characters in lines, padding only at the end (RFC 2045 §6.8).
+/// Alphabet characters in CRLF or LF lines, at most two '=' of padding at the very end, whole
+/// quantums of four (RFC 2045 §6.8): the content whose size Part::size gives exactly.
 bool isWellFormedBase64(QByteArrayView encoded)
 {
-    bool padding = false;
-    for (const char c : encoded) {
+    qsizetype characters = 0;
+    qsizetype padding = 0;
+    for (qsizetype i = 0; i < encoded.size(); ++i) {
+        const char c = encoded[i];
         const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                               c == '+' || c == '/';
-        if (c == '=')
-            padding = true;
-        else if (alphabet && padding)
+        if (c == '=') {
+            ++padding;
+        } else if (alphabet) {
+            if (padding > 0)
+                return false;
+            ++characters;
+        } else if (c == '\r') {
+            if (i + 1 >= encoded.size() || encoded[i + 1] != '\n')
+                return false;
+        } else if (c != '\n') {
             return false;
-        else if (!alphabet && c != '\r' && c != '\n')
-            return false;
+        }
     }
-    return true;
+    return padding <= 2 && (characters + padding) % 4 == 0;
 }
 
 void verify(const Tidings::Mime::Message &m, const Tidings::Mime::ParseLimits &limits)
