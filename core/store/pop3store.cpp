@@ -127,4 +127,32 @@ Result<QList<Pop3Record>> Pop3Store::records(qint64 accountId)
     return out;
 }
 
+Result<QList<qint64>> Pop3Store::unindexedMessages(qint64 accountId, qint64 afterMessageId, int limit)
+{
+    Statement q(m_db, QStringLiteral("SELECT u.message_id FROM pop3_uidls u "
+                                     "WHERE u.account_id = ? AND u.message_id > ? "
+                                     "AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.message_id = u.message_id) "
+                                     "ORDER BY u.message_id LIMIT ?"));
+    q.bind(accountId).bind(afterMessageId).bind(limit);
+    if (Error e = q.exec())
+        return e;
+    QList<qint64> out;
+    while (q.next())
+        out << q.value(0).toLongLong();
+    return out;
+}
+
+Error Pop3Store::setIndexed(qint64 messageId, const QString &preview, bool hasAttachments, const QString &searchText)
+{
+    {
+        Statement q(m_db, QStringLiteral("UPDATE messages SET preview = ?, has_attachments = ? WHERE id = ?"));
+        q.bind(preview).bind(hasAttachments ? 1 : 0).bind(messageId);
+        if (Error e = q.exec())
+            return e;
+        if (q.rowsAffected() != 1)
+            return Error::make(Error::Kind::Storage, QStringLiteral("no message with id %1").arg(messageId));
+    }
+    return MessageStore(m_db).setSearchText(messageId, searchText);
+}
+
 } // namespace Tidings::Store

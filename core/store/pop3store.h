@@ -52,6 +52,16 @@ public:
     [[nodiscard]] Result<int> forgetMissing(qint64 accountId, const QSet<QString> &onServer);
     [[nodiscard]] Result<QList<Pop3Record>> records(qint64 accountId);
 
+    /// Downloaded messages of the account whose body is not indexed yet: stored (with their
+    /// header row) by the download path, but without a message_text row, i.e. without preview,
+    /// attachment flag and body search text. Ascending ids above @p afterMessageId (a cursor for
+    /// the next batch), at most @p limit.
+    [[nodiscard]] Result<QList<qint64>> unindexedMessages(qint64 accountId, qint64 afterMessageId, int limit);
+    /// Completes a downloaded message after its full parse: preview, has-attachments and the
+    /// body text for search (an empty text still marks the message indexed). Runs in the
+    /// caller's transaction, if any.
+    Error setIndexed(qint64 messageId, const QString &preview, bool hasAttachments, const QString &searchText);
+
 private:
     Database &m_db;
 };

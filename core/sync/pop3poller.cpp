@@ -66,8 +66,10 @@ Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings set
     , m_options(options)
     , m_clock(clock)
     , m_timer(new Timer(clock, this))
+    , m_indexer(new Pop3Indexer(db, accountId, this))
 {
     connect(m_timer, &Timer::timeout, this, [this] { pollOnce(); });
+    connect(m_indexer, &Pop3Indexer::finished, this, &Pop3Poller::indexingFinished);
 }
 
 Pop3Poller::~Pop3Poller()
@@ -84,6 +86,7 @@ void Pop3Poller::start()
     m_running = true;
     if (!isPolling())
         armTimer();
+    m_indexer->start(); // what an earlier run downloaded but did not get to index
 }
 
 void Pop3Poller::stop()
@@ -147,6 +150,34 @@ Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDat
     h.preview = text.left(kPreviewChars * 2).simplified().left(kPreviewChars);
     if (searchText)
         *searchText = text.left(kSearchTextChars);
+    return h;
+}
+
+Store::MessageHeader Pop3Poller::listHeaderFromRaw(const QByteArray &raw, const QDateTime &received)
+{
+    // The header block ends at the first empty line (RFC 5322 §2.1); bare LF is tolerated.
+    qsizetype end = raw.size();
+    for (qsizetype at = raw.indexOf('\n'); at >= 0 && at + 1 < raw.size(); at = raw.indexOf('\n', at + 1)) {
+        if (raw.at(at + 1) == '\n' || (raw.at(at + 1) == '\r' && at + 2 < raw.size() && raw.at(at + 2) == '\n')) {
+            end = at + 1;
+            break;
+        }
+    }
+    const Mime::Message message = Mime::Parser::parseHeaders(QByteArrayView(raw).first(end));
+    Store::MessageHeader h;
+    h.internalDate = received;
+    h.date = message.date;
+    h.size = raw.size();
+    h.subject = message.subject;
+    h.from = displayList(message.from);
+    h.to = displayList(message.to);
+    h.cc = displayList(message.cc);
+    h.messageId = bracketed(message.messageId);
+    h.inReplyTo = bracketed(message.inReplyTo);
+    QStringList refs;
+    for (const QByteArray &r : message.references)
+        refs << bracketed(r);
+    h.references = refs.join(u' ');
     return h;
 }
 
@@ -370,7 +401,6 @@ bool Pop3Poller::flush()
             return false;
         }
         Store::Pop3Store pop3(m_db);
-        Store::MessageStore messages(m_db);
         const QDateTime received = m_clock.now();
         for (const Download &d : batch) {
             const QString key = d.uidl.isEmpty() ? contentKey(d.raw) : d.uidl;
@@ -378,20 +408,14 @@ bool Pop3Poller::flush()
                 duplicates.append({d.message, key});
                 continue;
             }
-            QString text;
-            Store::MessageHeader header = headerFromRaw(d.raw, received, &text);
+            // Header row only: the body is parsed by the indexer after the download.
+            Store::MessageHeader header = listHeaderFromRaw(d.raw, received);
             if (m_options.markRead)
                 header.flags |= Store::MessageFlag::Seen;
             Store::Result<qint64> id = pop3.storeMessage(m_inbox, key, header, d.raw);
             if (!id) {
                 finish(id.error());
                 return false;
-            }
-            if (!text.isEmpty()) {
-                if (Error e = messages.setSearchText(*id, text)) {
-                    finish(e);
-                    return false;
-                }
             }
             m_knownHashes.insert(key);
             stored.append({d.message, key});
@@ -489,7 +513,12 @@ void Pop3Poller::finish(Error error)
     }
     m_pending.clear();
     armTimer();
+    const QPointer<Pop3Poller> self(this);
     Q_EMIT finished(m_result);
+    // Whatever this poll stored (and anything left from before) gets its body parsed now,
+    // after finished(): the download itself never waits for it.
+    if (self && m_options.indexAfterPoll)
+        m_indexer->start();
 }
 
 } // namespace Tidings::Sync

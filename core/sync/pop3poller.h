@@ -5,6 +5,7 @@
 #include "core/common/clock.h"
 #include "core/common/error.h"
 #include "core/pop3/session.h"
+#include "core/sync/pop3indexer.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -40,8 +41,11 @@ struct Pop3PollOptions {
     /// Downloaded messages are committed in groups of at most this many (and this many bytes):
     /// one fsync per group instead of per message. Nothing else (DELE above all) happens for a
     /// message before its group is committed.
-    int commitGroup = 64;
-    qint64 commitGroupBytes = 16LL * 1024 * 1024;
+    int commitGroup = 256;
+    /// Start the Pop3Indexer (previews, attachment flags, body search text) after each poll.
+    /// Off, downloaded messages wait for the next start() or indexer()->start().
+    bool indexAfterPoll = true;
+    qint64 commitGroupBytes = 32LL * 1024 * 1024;
 };
 
 /// The outcome of one poll.
@@ -75,6 +79,10 @@ struct Pop3PollResult {
 /// everything again each time; without it, each message is keyed by the SHA-256 of its bytes,
 /// so a crash between commit and QUIT does not duplicate it either.
 ///
+/// Bodies are parsed afterwards: the download stores the raw bytes and a header-only list row
+/// (listHeaderFromRaw), and the Pop3Indexer adds preview, attachment flag and body search text
+/// once finished() was emitted (and at start(), for messages a crash left unindexed).
+///
 /// One poll runs at a time; checkNow() during a poll does nothing. The poller owns its session;
 /// destroying it aborts a poll in progress (nothing is deleted on the server).
 class Pop3Poller final : public QObject
@@ -106,6 +114,13 @@ public:
     /// The store's header for a downloaded message: envelope fields, size, attachments, preview.
     [[nodiscard]] static Store::MessageHeader headerFromRaw(const QByteArray &raw, const QDateTime &received,
                                                             QString *searchText = nullptr);
+    /// The list row the download path stores: envelope fields and size from a parse of the
+    /// header block only (no preview, no attachment flag: the Pop3Indexer adds those).
+    [[nodiscard]] static Store::MessageHeader listHeaderFromRaw(const QByteArray &raw, const QDateTime &received);
+
+    /// Completes downloaded messages (preview, attachments, search text) after each poll and
+    /// at start(); also what a crash left unindexed.
+    [[nodiscard]] Pop3Indexer *indexer() const { return m_indexer; }
 
 Q_SIGNALS:
     void finished(const Tidings::Sync::Pop3PollResult &result);
@@ -119,6 +134,9 @@ Q_SIGNALS:
     void quitSent();
     /// QUIT +OK arrived; the deletions are applied on the server, not yet recorded here.
     void quitAccepted();
+    /// The indexer finished a run (after a poll, or at start()): every downloaded message has
+    /// its preview and search text unless @p error says otherwise.
+    void indexingFinished(int indexed, const Tidings::Error &error);
 
 private:
     struct Download {
@@ -144,6 +162,7 @@ private:
     Pop3PollOptions m_options;
     Clock &m_clock;
     Timer *m_timer = nullptr;
+    Pop3Indexer *m_indexer = nullptr;
     bool m_running = false; // start() was called
 
     // One poll's state.

@@ -84,6 +84,8 @@ int main(int argc, char *argv[])
     s.password = args.at(6);
     Sync::Pop3PollOptions options;
     options.leaveOnServer = args.at(7) == u"yes";
+    // The test's kill points name the boundaries of groups of 64.
+    options.commitGroup = 64;
 
     Sync::Pop3Poller poller(*db.value(), accountId, s, options);
     int stored = 0;
@@ -116,6 +118,10 @@ int main(int argc, char *argv[])
         if (point == u"quitok")
             die();
     });
+    QObject::connect(poller.indexer(), &Sync::Pop3Indexer::progress, [&](int indexed) {
+        if (point == u"indexed" && indexed >= n)
+            die();
+    });
     int code = 0;
     QObject::connect(&poller, &Sync::Pop3Poller::finished, [&](const Sync::Pop3PollResult &r) {
         out << "onServer " << r.onServer << " downloaded " << r.downloaded << " deleted " << r.deletedOnServer;
@@ -124,7 +130,18 @@ int main(int argc, char *argv[])
         out << '\n';
         out.flush();
         code = r.error ? 1 : (point.isEmpty() ? 0 : 3);
-        QCoreApplication::exit(code);
+        // A complete run also waits for the body indexing the poll starts (and a kill point
+        // inside it); a failed one ends here.
+        if (r.error || (point != u"indexed" && !point.isEmpty()))
+            QCoreApplication::exit(code);
+    });
+    QObject::connect(&poller, &Sync::Pop3Poller::indexingFinished, [&](int indexed, const Error &e) {
+        out << "indexed " << indexed;
+        if (e)
+            out << " error " << e.toString();
+        out << '\n';
+        out.flush();
+        QCoreApplication::exit(e ? 1 : code);
     });
     poller.pollOnce();
     return app.exec();

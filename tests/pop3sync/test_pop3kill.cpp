@@ -69,6 +69,7 @@ private:
         int records = 0;
         int inboxMessages = 0;
         int distinctMessageIds = 0;
+        int unindexed = 0;       // downloaded messages still without preview and body search text
     };
 
     static std::optional<StoreState> storeState(const QString &profile)
@@ -96,6 +97,10 @@ private:
         for (const Store::StoredMessage &m : *page)
             ids.insert(m.header.messageId);
         state.distinctMessageIds = int(ids.size());
+        auto unindexed = Store::Pop3Store(*db.value()).unindexedMessages(1, 0, 100000);
+        if (!unindexed)
+            return std::nullopt;
+        state.unindexed = int(unindexed->size());
         return state;
     }
 
@@ -141,6 +146,8 @@ private Q_SLOTS:
             {true, u"quit"_qs},      {false, u"retr:1"_qs},    {false, u"retr:137"_qs}, {false, u"stored:1"_qs},
             {false, u"stored:64"_qs}, {false, u"stored:150"_qs}, {false, u"stored:200"_qs}, {false, u"dele:1"_qs},
             {false, u"dele:100"_qs}, {false, u"dele:200"_qs},  {false, u"quit"_qs},     {false, u"quitok"_qs},
+            // Inside the body indexing that follows a complete download.
+            {true, u"indexed:64"_qs},
         };
         for (const auto &[leave, at] : points)
             QTest::addRow("%s leave=%s", qPrintable(at), leave ? "yes" : "no") << leave << at;
@@ -189,6 +196,8 @@ private Q_SLOTS:
         QVERIFY(serverAfter);
         QCOMPARE(after->inboxMessages, kMessages);
         QCOMPARE(after->distinctMessageIds, kMessages);
+        // Whatever a kill left unindexed is indexed by the next run.
+        QCOMPARE(after->unindexed, 0);
         if (leave) {
             QCOMPARE(*serverAfter, *before);
             QCOMPARE(after->uidls, *before);
@@ -198,9 +207,10 @@ private Q_SLOTS:
         const QSet<QString> gone = *before - *serverAfter;
         if (leave)
             QVERIFY(gone.isEmpty());
-        qInfo("%s leave=%s: after kill %d stored, %d gone from server; after poll %d stored, %d on server",
-              qPrintable(killAt), leave ? "yes" : "no", int(afterKill->uidls.size()), int(goneAfterKill.size()),
-              after->inboxMessages, int(serverAfter->size()));
+        qInfo("%s leave=%s: after kill %d stored (%d unindexed), %d gone from server; after poll %d stored, %d on "
+              "server",
+              qPrintable(killAt), leave ? "yes" : "no", int(afterKill->uidls.size()), afterKill->unindexed,
+              int(goneAfterKill.size()), after->inboxMessages, int(serverAfter->size()));
     }
 };
 

@@ -4,6 +4,7 @@
 // without UIDL; a connection lost before QUIT +OK.
 #include "core/store/accountstore.h"
 #include "core/store/database.h"
+#include "core/store/messagestore.h"
 #include "core/store/pop3store.h"
 #include "core/sync/pop3poller.h"
 #include "tests/support/scriptedserver.h"
@@ -56,6 +57,29 @@ QString message(int n)
         .arg(n);
 }
 
+/// A multipart message with a text body and a PDF attachment, as scripted server lines.
+QString messageWithAttachment()
+{
+    return QStringLiteral("S: From: Carol <carol@example.org>\n"
+                          "S: Subject: quarterly figures\n"
+                          "S: Message-ID: <att@example.org>\n"
+                          "S: MIME-Version: 1.0\n"
+                          "S: Content-Type: multipart/mixed; boundary=\"b1\"\n"
+                          "S: \n"
+                          "S: --b1\n"
+                          "S: Content-Type: text/plain; charset=utf-8\n"
+                          "S: \n"
+                          "S: The spreadsheet with the zanzibar numbers is attached.\n"
+                          "S: --b1\n"
+                          "S: Content-Type: application/pdf; name=\"figures.pdf\"\n"
+                          "S: Content-Disposition: attachment; filename=\"figures.pdf\"\n"
+                          "S: Content-Transfer-Encoding: base64\n"
+                          "S: \n"
+                          "S: JVBERi0xLjQK\n"
+                          "S: --b1--\n"
+                          "S: .\n");
+}
+
 } // namespace
 
 class TestPop3Poller final : public QObject
@@ -77,7 +101,11 @@ private:
     }
 
 private Q_SLOTS:
-    void initTestCase() { qRegisterMetaType<Pop3PollResult>(); }
+    void initTestCase()
+    {
+        qRegisterMetaType<Pop3PollResult>();
+        qRegisterMetaType<Tidings::Error>();
+    }
 
     void init()
     {
@@ -210,6 +238,111 @@ private Q_SLOTS:
         QVERIFY(records);
         QCOMPARE(records->size(), 1);
         QVERIFY(records->at(0).uidl.startsWith(QStringLiteral("sha256:")));
+    }
+
+    void download_storesHeaderRows_thenTheIndexerAddsPreviewAttachmentsAndSearch()
+    {
+        ScriptedServer server(Login
+                              + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                                               "C: RETR 1\nS: +OK\n")
+                              + message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + messageWithAttachment()
+                              + QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        Pop3Poller poller(*m_db, m_account, settingsFor(server), {});
+        QSignalSpy indexed(&poller, &Pop3Poller::indexingFinished);
+        Store::MessageStore messages(*m_db);
+        QList<Store::StoredMessage> atFinish;
+        int foundAtFinish = -1;
+        connect(&poller, &Pop3Poller::finished, this, [&] {
+            // The download is complete and committed: list rows exist, bodies are not parsed yet.
+            auto folder = Pop3Poller::inboxFolder(*m_db, m_account);
+            auto page = messages.folderPageAt(std::get<qint64>(folder), 10, 0);
+            if (page)
+                atFinish = *page;
+            auto found = messages.search(QStringLiteral("zanzibar"), 10, m_account);
+            foundAtFinish = found ? int(found->size()) : -2;
+        });
+        const Pop3PollResult result = poll(poller);
+        QVERIFY2(result.ok(), qPrintable(result.error.toString()));
+        QCOMPARE(result.downloaded, 2);
+        VERIFY_SCRIPT(server);
+        QCOMPARE(atFinish.size(), 2);
+        QStringList subjects{atFinish.at(0).header.subject, atFinish.at(1).header.subject};
+        subjects.sort();
+        QCOMPARE(subjects, (QStringList{QStringLiteral("message 1"), QStringLiteral("quarterly figures")}));
+        for (const Store::StoredMessage &m : std::as_const(atFinish)) {
+            QVERIFY(m.header.preview.isEmpty());
+            QVERIFY(!m.header.hasAttachments);
+            QVERIFY(!m.header.from.isEmpty());
+            QVERIFY(!m.header.messageId.isEmpty());
+        }
+        QCOMPARE(foundAtFinish, 0);
+        // Subjects are searchable from the list row at once.
+        auto bySubject = messages.search(QStringLiteral("quarterly"), 10, m_account);
+        QVERIFY(bySubject);
+        QCOMPARE(bySubject->size(), 1);
+
+        QVERIFY(indexed.wait(10000));
+        QCOMPARE(indexed.first().at(0).toInt(), 2);
+        QVERIFY(!indexed.first().at(1).value<Error>());
+        auto unindexed = Store::Pop3Store(*m_db).unindexedMessages(m_account, 0, 100);
+        QVERIFY(unindexed);
+        QVERIFY(unindexed->isEmpty());
+        auto found = messages.search(QStringLiteral("zanzibar"), 10, m_account);
+        QVERIFY(found);
+        QCOMPARE(found->size(), 1);
+        QVERIFY(found->first().header.hasAttachments);
+        QVERIFY2(found->first().header.preview.startsWith(QStringLiteral("The spreadsheet with the zanzibar")),
+                 qPrintable(found->first().header.preview));
+        auto stuffed = messages.search(QStringLiteral("stuffed"), 10, m_account);
+        QVERIFY(stuffed);
+        QCOMPARE(stuffed->size(), 1);
+        QCOMPARE(stuffed->first().header.preview, QStringLiteral(".dot-stuffed body 1"));
+        QVERIFY(!stuffed->first().header.hasAttachments);
+    }
+
+    void killedBeforeIndexing_isIndexedAtTheNextStart()
+    {
+        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n")
+                              + messageWithAttachment() + QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        {
+            // The process "dies" the moment the download finished: the store holds exactly what
+            // the download path committed, and the indexer never ran.
+            Pop3PollOptions options;
+            options.indexAfterPoll = false;
+            Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
+            const Pop3PollResult result = poll(poller);
+            QVERIFY2(result.ok(), qPrintable(result.error.toString()));
+            QCOMPARE(result.downloaded, 1);
+        }
+        VERIFY_SCRIPT(server);
+        auto unindexed = Store::Pop3Store(*m_db).unindexedMessages(m_account, 0, 100);
+        QVERIFY(unindexed);
+        QCOMPARE(unindexed->size(), 1);
+        QVERIFY(Store::MessageStore(*m_db).search(QStringLiteral("zanzibar"), 10, m_account)->isEmpty());
+
+        // Next start: no poll is due yet (10 minutes), the indexer catches up at once.
+        ManualClock clock;
+        Pop3Poller poller(*m_db, m_account, settingsFor(server), {}, clock);
+        QSignalSpy indexed(&poller, &Pop3Poller::indexingFinished);
+        poller.start();
+        QVERIFY(indexed.wait(10000));
+        QCOMPARE(indexed.first().at(0).toInt(), 1);
+        QVERIFY(!poller.isPolling());
+        auto found = Store::MessageStore(*m_db).search(QStringLiteral("zanzibar"), 10, m_account);
+        QVERIFY(found);
+        QCOMPARE(found->size(), 1);
+        QVERIFY(found->first().header.hasAttachments);
+        QVERIFY(!found->first().header.preview.isEmpty());
+        poller.stop();
+    }
+
+    void indexer_withNothingToDo_finishesWithZero()
+    {
+        Pop3Indexer indexer(*m_db, m_account);
+        QSignalSpy finished(&indexer, &Pop3Indexer::finished);
+        indexer.start();
+        QVERIFY(finished.wait(10000));
+        QCOMPARE(finished.first().at(0).toInt(), 0);
     }
 
     void checkNow_andInterval_runOnTheInjectedClock()
