@@ -8,14 +8,15 @@
 #include <QTime>
 #include <QVarLengthArray>
 
-#include <cmath>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 // The parser works in two stages.
 //
@@ -27,7 +28,9 @@
 //    ever re-scanned, so the cost is O(n) whatever the split of the input.
 // 2. Parsing (ResponseReader): a recursive-descent reader over one complete response. Every
 //    limit is checked there too (nesting depth, list length), and errors unwind by a private
-//    exception that never leaves this file: the public API reports a ParseError value.
+//    exception that never leaves this file: the public API reports a ParseError value. The
+//    response is built in place inside the Response variant; its strings are copied into a
+//    per-response StringArena instead of one allocation each (see there and docs/imap.md).
 
 namespace Tidings::Imap {
 
@@ -78,7 +81,7 @@ QByteArray interned(QByteArrayView v)
         QByteArrayLiteral("INLINE"),
         QByteArrayLiteral("STORAGE"),
     };
-    // Open addressing over the upper-cased bytes: one hash and usually one memcmp per lookup.
+    // Open addressing over the upper-cased bytes: one hash and usually one comparison per lookup.
     constexpr unsigned kSlots = 128;
     auto hash = [](const char *u, qsizetype n) {
         return (unsigned(n) * 31u + unsigned(quint8(u[0])) * 7u + unsigned(quint8(u[n - 1]))) & (kSlots - 1);
