@@ -190,12 +190,14 @@ int runPop3(Bench::Context &c)
     auto unindexed = Store::Pop3Store(*db.value()).unindexedMessages(accountId, 0, 1);
     // After indexing, a word of a message's body preview finds it through full-text search.
     bool searchable = false;
-    if (auto inbox = Sync::Pop3Poller::inboxFolder(*db.value(), accountId); std::holds_alternative<qint64>(inbox)) {
+    if (auto inbox = Sync::Pop3Poller::inboxFolder(*db.value(), accountId);
+        std::holds_alternative<qint64>(inbox)) {
         Store::MessageStore messages(*db.value());
         auto first = messages.folderPageAt(std::get<qint64>(inbox), 1, 0);
         if (first && !first->isEmpty()) {
             for (const QString &word : first->first().header.preview.split(u' ', Qt::SkipEmptyParts)) {
-                if (word.size() < 4 || !std::all_of(word.begin(), word.end(), [](QChar ch) { return ch.isLetter(); }))
+                if (word.size() < 4 ||
+                    !std::all_of(word.begin(), word.end(), [](QChar ch) { return ch.isLetter(); }))
                     continue;
                 auto found = messages.search(word, 1000, accountId);
                 searchable = found && !found->isEmpty();
@@ -210,8 +212,9 @@ int runPop3(Bench::Context &c)
                  .arg(floor->seconds, 0, 'f', 2)
                  .arg(double(floor->messages) / floor->seconds, 0, 'f', 0)
           << Qt::endl;
-    c.out << QStringLiteral("pop3 poller into the store (stored durably + listed): %1 messages in %2 s, %3 msg/s, "
-                            "%4 list rows committed at that moment")
+    c.out << QStringLiteral(
+                 "pop3 poller into the store (stored durably + listed): %1 messages in %2 s, %3 msg/s, "
+                 "%4 list rows committed at that moment")
                  .arg(result.downloaded)
                  .arg(seconds, 0, 'f', 2)
                  .arg(double(result.downloaded) / seconds, 0, 'f', 0)
@@ -220,16 +223,17 @@ int runPop3(Bench::Context &c)
     c.out << QStringLiteral("pop3 ratio poller/floor: %1x (target <= 1.3x)")
                  .arg(seconds / floor->seconds, 0, 'f', 2)
           << Qt::endl;
-    c.out << QStringLiteral("pop3 body indexing after the download (full MIME parse, preview, FTS): %1 messages in "
-                            "%2 s more (%3 msg/s); everything indexed %4 s after the start; peak RSS %5")
+    c.out << QStringLiteral(
+                 "pop3 body indexing after the download (full MIME parse, preview, FTS): %1 messages in "
+                 "%2 s more (%3 msg/s); everything indexed %4 s after the start; peak RSS %5")
                  .arg(indexedCount)
                  .arg(indexedSeconds - seconds, 0, 'f', 2)
                  .arg(double(indexedCount) / std::max(indexedSeconds - seconds, 1e-9), 0, 'f', 0)
                  .arg(indexedSeconds, 0, 'f', 2)
                  .arg(Bench::megabytes(Bench::peakRssBytes()))
           << Qt::endl;
-    const bool complete = result.downloaded == count && listedAtFinish == count && indexedCount == count
-        && unindexed && unindexed->isEmpty() && searchable;
+    const bool complete = result.downloaded == count && listedAtFinish == count && indexedCount == count &&
+                          unindexed && unindexed->isEmpty() && searchable;
     if (!complete)
         c.out << "pop3: INCOMPLETE (listed " << listedAtFinish << ", indexed " << indexedCount
               << (searchable ? "" : ", body search found nothing") << ")" << Qt::endl;

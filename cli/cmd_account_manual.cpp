@@ -30,7 +30,8 @@ using namespace Tidings::Account;
 constexpr const char *manualUsage =
     "usage: tidings-cli account add --name NAME --email ADDR\n"
     "         (--imap HOST:PORT --imap-security tls|starttls [--offline-days N]\n"
-    "          | --pop3 HOST:PORT --pop3-security tls|starttls [--leave-on-server yes|no] [--delete-after-days N])\n"
+    "          | --pop3 HOST:PORT --pop3-security tls|starttls [--leave-on-server yes|no] "
+    "[--delete-after-days N])\n"
     "         --user USER --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM]\n"
     "         [--no-keychain]";
 
@@ -80,7 +81,9 @@ QString readPasswordLine()
 class ProfilePins final : public CertificatePins
 {
 public:
-    explicit ProfilePins(Store::Database &db) : m_store(db) {}
+    explicit ProfilePins(Store::Database &db)
+        : m_store(db)
+    {}
     [[nodiscard]] QList<QByteArray> pins(const QString &host, quint16 port) const override
     {
         auto result = m_store.pins(host.toLower(), port);
@@ -134,7 +137,8 @@ bool storeInKeychain(Context &c, const QString &profileId, const QString &accoun
         if (!answered)
             loop.exec();
         if (failure) {
-            c.err << "tidings-cli account add: the password was not saved in the keychain: " << failure.detail << Qt::endl;
+            c.err << "tidings-cli account add: the password was not saved in the keychain: " << failure.detail
+                  << Qt::endl;
             return false;
         }
     }
@@ -153,12 +157,19 @@ int manualAccountAdd(Context &c, QStringList args)
     QHash<QString, QString> values;
     bool passwordStdin = false;
     bool noKeychain = false;
-    static const QStringList valued{QStringLiteral("--name"),  QStringLiteral("--email"), QStringLiteral("--imap"),
-                                    QStringLiteral("--imap-security"), QStringLiteral("--user"),
-                                    QStringLiteral("--smtp"),  QStringLiteral("--smtp-security"),
-                                    QStringLiteral("--ca-file"), QStringLiteral("--offline-days"),
-                                    QStringLiteral("--pop3"), QStringLiteral("--pop3-security"),
-                                    QStringLiteral("--leave-on-server"), QStringLiteral("--delete-after-days")};
+    static const QStringList valued{QStringLiteral("--name"),
+                                    QStringLiteral("--email"),
+                                    QStringLiteral("--imap"),
+                                    QStringLiteral("--imap-security"),
+                                    QStringLiteral("--user"),
+                                    QStringLiteral("--smtp"),
+                                    QStringLiteral("--smtp-security"),
+                                    QStringLiteral("--ca-file"),
+                                    QStringLiteral("--offline-days"),
+                                    QStringLiteral("--pop3"),
+                                    QStringLiteral("--pop3-security"),
+                                    QStringLiteral("--leave-on-server"),
+                                    QStringLiteral("--delete-after-days")};
     while (!args.isEmpty()) {
         const QString a = args.takeFirst();
         if (a == u"--password-stdin") {
@@ -187,19 +198,22 @@ int manualAccountAdd(Context &c, QStringList args)
         }
     }
     if (values.value(incomingSecurityFlag).isEmpty()) {
-        c.err << "tidings-cli account add: " << incomingSecurityFlag << " is missing\n" << manualUsage << Qt::endl;
+        c.err << "tidings-cli account add: " << incomingSecurityFlag << " is missing\n"
+              << manualUsage << Qt::endl;
         return 2;
     }
     for (const char *imapOnly : {"--imap-security", "--offline-days"}) {
         if (pop3 && values.contains(QLatin1String(imapOnly))) {
-            c.err << "tidings-cli account add: " << imapOnly << " is for IMAP accounts, this one uses --pop3\n"
+            c.err << "tidings-cli account add: " << imapOnly
+                  << " is for IMAP accounts, this one uses --pop3\n"
                   << manualUsage << Qt::endl;
             return 2;
         }
     }
     for (const char *pop3Only : {"--pop3-security", "--leave-on-server", "--delete-after-days"}) {
         if (!pop3 && values.contains(QLatin1String(pop3Only))) {
-            c.err << "tidings-cli account add: " << pop3Only << " is for POP3 accounts, this one uses --imap\n"
+            c.err << "tidings-cli account add: " << pop3Only
+                  << " is for POP3 accounts, this one uses --imap\n"
                   << manualUsage << Qt::endl;
             return 2;
         }
@@ -210,7 +224,8 @@ int manualAccountAdd(Context &c, QStringList args)
         return 2;
     }
     if (values.contains(QStringLiteral("--smtp")) != values.contains(QStringLiteral("--smtp-security"))) {
-        c.err << "tidings-cli account add: --smtp and --smtp-security go together\n" << manualUsage << Qt::endl;
+        c.err << "tidings-cli account add: --smtp and --smtp-security go together\n"
+              << manualUsage << Qt::endl;
         return 2;
     }
 
@@ -231,11 +246,12 @@ int manualAccountAdd(Context &c, QStringList args)
     }
     const auto imapSecurity = encryptedSecurity(values.value(incomingSecurityFlag));
     if (!imapSecurity) {
-        return fail(c, QStringLiteral("%1 must be tls (encrypted from the start, usually port %2) or starttls "
-                                      "(upgraded after connecting, usually port %3), not \"%4\"")
-                           .arg(incomingSecurityFlag, pop3 ? QStringLiteral("995") : QStringLiteral("993"),
-                                pop3 ? QStringLiteral("110") : QStringLiteral("143"),
-                                values.value(incomingSecurityFlag)));
+        return fail(c,
+                    QStringLiteral("%1 must be tls (encrypted from the start, usually port %2) or starttls "
+                                   "(upgraded after connecting, usually port %3), not \"%4\"")
+                        .arg(incomingSecurityFlag, pop3 ? QStringLiteral("995") : QStringLiteral("993"),
+                             pop3 ? QStringLiteral("110") : QStringLiteral("143"),
+                             values.value(incomingSecurityFlag)));
     }
     const QString user = values.value(QStringLiteral("--user"));
     settings.incoming = Endpoint{imap->first, imap->second, *imapSecurity, user};
@@ -251,13 +267,15 @@ int manualAccountAdd(Context &c, QStringList args)
         bool ok = false;
         const int days = text.toInt(&ok);
         if (!ok || days < 0 || days > 36500)
-            return fail(c, QStringLiteral("--delete-after-days wants a whole number of days from 0 (never) to 36500, "
-                                          "not \"%1\"")
-                               .arg(text));
+            return fail(
+                c, QStringLiteral("--delete-after-days wants a whole number of days from 0 (never) to 36500, "
+                                  "not \"%1\"")
+                       .arg(text));
         if (!settings.leaveOnServer)
-            return fail(c, QStringLiteral("--delete-after-days only applies when messages are left on the server; "
-                                          "with --leave-on-server no every message is deleted from the server "
-                                          "right after it is downloaded"));
+            return fail(
+                c, QStringLiteral("--delete-after-days only applies when messages are left on the server; "
+                                  "with --leave-on-server no every message is deleted from the server "
+                                  "right after it is downloaded"));
         settings.leaveOnServerDays = days;
     }
     if (values.contains(QStringLiteral("--smtp"))) {
@@ -268,9 +286,10 @@ int manualAccountAdd(Context &c, QStringList args)
                                .arg(values.value(QStringLiteral("--smtp"))));
         const auto smtpSecurity = encryptedSecurity(values.value(QStringLiteral("--smtp-security")));
         if (!smtpSecurity)
-            return fail(c, QStringLiteral("--smtp-security must be tls (usually port 465) or starttls (usually port "
-                                          "587), not \"%1\"")
-                               .arg(values.value(QStringLiteral("--smtp-security"))));
+            return fail(
+                c, QStringLiteral("--smtp-security must be tls (usually port 465) or starttls (usually port "
+                                  "587), not \"%1\"")
+                       .arg(values.value(QStringLiteral("--smtp-security"))));
         settings.outgoing = Endpoint{smtp->first, smtp->second, *smtpSecurity, user};
     } else {
         // Settings always name an outgoing server; without --smtp the message submission port
@@ -299,7 +318,8 @@ int manualAccountAdd(Context &c, QStringList args)
         return fail(c, QStringLiteral("cannot create the profile directory %1").arg(c.profileDir));
     auto db = Store::Database::open(c.profileDir);
     if (!db)
-        return fail(c, QStringLiteral("cannot open the profile %1: %2").arg(c.profileDir, db.error().toString()));
+        return fail(
+            c, QStringLiteral("cannot open the profile %1: %2").arg(c.profileDir, db.error().toString()));
     Store::AccountStore accounts(*db.value());
     auto existing = accounts.list();
     if (!existing)
@@ -340,7 +360,8 @@ int manualAccountAdd(Context &c, QStringList args)
     for (const TestStep &step : std::as_const(result.steps)) {
         if (!isIncoming(step) && step.state == TestStep::State::Failed)
             c.out << "Warning: the outgoing server " << settings.outgoing.describe()
-                  << " did not pass its test; sending will fail until it is fixed: " << plainReason(step) << Qt::endl;
+                  << " did not pass its test; sending will fail until it is fixed: " << plainReason(step)
+                  << Qt::endl;
     }
 
     Store::Account row;
@@ -368,7 +389,8 @@ int manualAccountAdd(Context &c, QStringList args)
     if (!noKeychain)
         saved = storeInKeychain(c, db.value()->profileId(), settings.id, password);
     c.out << "Account \"" << settings.name << "\" added (id " << settings.id << "); "
-          << (saved ? "the password is in the keychain." : "the password was not saved: use --password-stdin.")
+          << (saved ? "the password is in the keychain."
+                    : "the password was not saved: use --password-stdin.")
           << Qt::endl;
     return 0;
 }
@@ -382,8 +404,8 @@ int accountList(Context &c, QStringList args)
     }
     auto db = Store::Database::open(c.profileDir);
     if (!db) {
-        c.err << "tidings-cli account list: cannot open the profile " << c.profileDir << ": " << db.error().toString()
-              << Qt::endl;
+        c.err << "tidings-cli account list: cannot open the profile " << c.profileDir << ": "
+              << db.error().toString() << Qt::endl;
         return 1;
     }
     auto list = Store::AccountStore(*db.value()).list();
@@ -398,8 +420,9 @@ int accountList(Context &c, QStringList args)
             QJsonObject o{{QStringLiteral("id"), a.id},
                           {QStringLiteral("name"), a.name},
                           {QStringLiteral("email"), a.email},
-                          {QStringLiteral("protocol"), a.protocol == Store::Account::Protocol::Pop3 ? QStringLiteral("pop3")
-                                                                                                 : QStringLiteral("imap")}};
+                          {QStringLiteral("protocol"), a.protocol == Store::Account::Protocol::Pop3
+                                                           ? QStringLiteral("pop3")
+                                                           : QStringLiteral("imap")}};
             if (settings) {
                 o.insert(QStringLiteral("incoming"), settings->incoming.toJson());
                 o.insert(QStringLiteral("outgoing"), settings->outgoing.toJson());
@@ -409,8 +432,8 @@ int accountList(Context &c, QStringList args)
         }
         c.out << a.name << "\t" << a.email << "\t";
         if (settings)
-            c.out << protocolName(settings->incomingProtocol).toUpper() << " " << settings->incoming.describe() << ", SMTP "
-                  << settings->outgoing.describe();
+            c.out << protocolName(settings->incomingProtocol).toUpper() << " "
+                  << settings->incoming.describe() << ", SMTP " << settings->outgoing.describe();
         else
             c.out << "settings unreadable: " << problem;
         c.out << "\t(id " << a.id << ")\n";

@@ -12,7 +12,8 @@ namespace Tidings::Cli {
 
 /// `account add --name NAME --email ADDR (--imap HOST:PORT --imap-security tls|starttls [--offline-days N]
 /// | --pop3 HOST:PORT --pop3-security tls|starttls [--leave-on-server yes|no] [--delete-after-days N])
-/// --user USER --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM] [--no-keychain]`.
+/// --user USER --password-stdin [--smtp HOST:PORT --smtp-security tls|starttls] [--ca-file PEM]
+/// [--no-keychain]`.
 /// @p args are the arguments after "add".
 int manualAccountAdd(Context &context, QStringList args);
 

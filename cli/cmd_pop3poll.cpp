@@ -3,6 +3,7 @@
 // tidings-cli pop3-poll: one poll of a POP3 account into its local Inbox (what `sync` runs for
 // POP3 accounts).
 #include "cli/cmd_pop3poll.h"
+
 #include "cli/command.h"
 
 #include <QEventLoop>
@@ -59,7 +60,8 @@ int pop3PollCommand(Cli::Context &c)
     poller->pollOnce();
     loop.exec();
     if (json)
-        c.out << QString::fromUtf8(QJsonDocument(Cli::pop3ResultJson(accountName, result)).toJson(QJsonDocument::Indented));
+        c.out << QString::fromUtf8(
+            QJsonDocument(Cli::pop3ResultJson(accountName, result)).toJson(QJsonDocument::Indented));
     else
         c.out << Cli::pop3ResultLine(accountName, result) << Qt::endl;
     if (result.error) {

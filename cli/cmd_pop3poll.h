@@ -19,15 +19,17 @@ namespace Tidings::Cli {
 /// A poller for @p account with its stored settings (servers, certificates, leave-on-server,
 /// delete-after-days, interval) and @p password.
 inline std::unique_ptr<Sync::Pop3Poller> pop3Poller(Store::Database &db, const MailAccount &account,
-                                                   const QString &password)
+                                                    const QString &password)
 {
     return std::make_unique<Sync::Pop3Poller>(
-        db, account.stored.id, Sync::TransportConfig::pop3(db, account.stored.settings, account.settings, password),
+        db, account.stored.id,
+        Sync::TransportConfig::pop3(db, account.stored.settings, account.settings, password),
         Sync::TransportConfig::pop3Options(account.stored.settings, account.settings));
 }
 
 /// The settings of a stored account of @p db, or the reason they cannot be read.
-inline std::optional<MailAccount> mailAccount(Store::Database &db, const Store::Account &stored, QString *problem)
+inline std::optional<MailAccount> mailAccount(Store::Database &db, const Store::Account &stored,
+                                              QString *problem)
 {
     auto settings = Account::AccountSettings::fromJson(stored.settings, problem);
     if (!settings)

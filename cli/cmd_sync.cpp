@@ -9,7 +9,6 @@
 #include <QCoreApplication>
 #include <QEventLoop>
 
-
 namespace {
 
 using namespace Tidings;
@@ -23,16 +22,14 @@ QString plainPop3Error(const Error &error)
     case Error::Kind::Tls:
     case Error::Kind::Timeout:
     case Error::Kind::Authentication: {
-        const Account::Diagnosis d =
-            Account::diagnose(Account::ServerKind::Pop3, error, std::nullopt, QDateTime::currentDateTimeUtc());
+        const Account::Diagnosis d = Account::diagnose(Account::ServerKind::Pop3, error, std::nullopt,
+                                                       QDateTime::currentDateTimeUtc());
         if (!d.explanation.isEmpty())
             return d.explanation + QStringLiteral(" (") + error.toString() + u')';
         break;
     }
-    case Error::Kind::Config:
-        return error.detail;
-    default:
-        break;
+    case Error::Kind::Config: return error.detail;
+    default: break;
     }
     return error.toString();
 }
@@ -47,7 +44,8 @@ int syncCommand(Context &c)
     const bool watch = Mail::takeFlag(args, QStringLiteral("--watch"));
     const bool passwordStdin = Mail::takeFlag(args, QStringLiteral("--password-stdin"));
     if (missing || !args.isEmpty() || (once && watch)) {
-        c.err << "usage: tidings-cli sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file PEM]"
+        c.err << "usage: tidings-cli sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file "
+                 "PEM]"
               << Qt::endl;
         return 2;
     }
@@ -61,8 +59,8 @@ int syncCommand(Context &c)
     if (!db)
         return 1;
 
-    QList<Store::Account> accounts;     // IMAP: the SyncEngine's
-    QList<MailAccount> pop3Accounts;    // POP3: one Pop3Poller each
+    QList<Store::Account> accounts;  // IMAP: the SyncEngine's
+    QList<MailAccount> pop3Accounts; // POP3: one Pop3Poller each
     QList<Store::Account> candidates;
     if (accountName) {
         auto a = Mail::account(c, "sync", *db, *accountName);
@@ -75,7 +73,9 @@ int syncCommand(Context &c)
             return Mail::fail(c, "sync", all.error().toString());
         candidates = all.value();
         if (candidates.isEmpty())
-            return Mail::fail(c, "sync", QStringLiteral("the profile has no account (add one with tidings-cli account add)"));
+            return Mail::fail(
+                c, "sync",
+                QStringLiteral("the profile has no account (add one with tidings-cli account add)"));
     }
     for (const Store::Account &a : std::as_const(candidates)) {
         if (a.protocol == Store::Account::Protocol::Imap) {
@@ -85,7 +85,9 @@ int syncCommand(Context &c)
         QString problem;
         auto m = Cli::mailAccount(*db, a, &problem);
         if (!m)
-            return Mail::fail(c, "sync", QStringLiteral("the settings of account \"%1\" are unreadable: %2").arg(a.name, problem));
+            return Mail::fail(
+                c, "sync",
+                QStringLiteral("the settings of account \"%1\" are unreadable: %2").arg(a.name, problem));
         pop3Accounts << *m;
     }
     if (passwordStdin && accounts.size() + pop3Accounts.size() != 1)
@@ -138,7 +140,8 @@ int syncCommand(Context &c)
         QObject::connect(engine.get(), &Sync::SyncEngine::syncFinished, engine.get(),
                          [&](qint64 accountId, const Error &error) {
                              if (error) {
-                                 c.err << "tidings-cli sync: " << names.value(accountId) << ": " << Mail::plainError(error) << Qt::endl;
+                                 c.err << "tidings-cli sync: " << names.value(accountId) << ": "
+                                       << Mail::plainError(error) << Qt::endl;
                                  exitCode = 1;
                              } else {
                                  auto folders = Store::FolderStore(*db).list(accountId);
@@ -151,24 +154,25 @@ int syncCommand(Context &c)
                                      }
                                  }
                                  c.out << names.value(accountId) << ": up to date, "
-                                       << (folders ? folders->size() : 0) << " folders, " << total << " messages, "
-                                       << unread << " unread" << Qt::endl;
+                                       << (folders ? folders->size() : 0) << " folders, " << total
+                                       << " messages, " << unread << " unread" << Qt::endl;
                              }
                              if (--remaining == 0)
                                  loop.quit();
                          });
         for (const auto &poller : pollers) {
             const QString name = pollerNames.value(poller.get());
-            QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
-                if (r.error) {
-                    c.err << "tidings-cli sync: " << name << ": " << plainPop3Error(r.error) << Qt::endl;
-                    exitCode = 1;
-                } else {
-                    c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
-                }
-                if (--remaining == 0)
-                    loop.quit();
-            });
+            QObject::connect(
+                poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
+                    if (r.error) {
+                        c.err << "tidings-cli sync: " << name << ": " << plainPop3Error(r.error) << Qt::endl;
+                        exitCode = 1;
+                    } else {
+                        c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
+                    }
+                    if (--remaining == 0)
+                        loop.quit();
+                });
         }
         for (const Store::Account &a : std::as_const(accounts))
             engine->syncOnce(a.id);
@@ -184,38 +188,42 @@ int syncCommand(Context &c)
                      [&](qint64 accountId, qint64 folderId, const QList<quint32> &uids) {
                          auto folder = Store::FolderStore(*db).get(folderId);
                          for (quint32 uid : uids) {
-                             auto m = Store::MessageStore(*db).findByUid(folderId, folder ? folder->uidValidity : 0, uid);
+                             auto m = Store::MessageStore(*db).findByUid(
+                                 folderId, folder ? folder->uidValidity : 0, uid);
                              const QString subject = m && m.value() ? m.value()->header.subject : QString();
                              const QString from = m && m.value() ? m.value()->header.from : QString();
-                             c.out << names.value(accountId) << " " << folderName(folderId) << " " << uid << " "
-                                   << from << ": " << subject << Qt::endl;
+                             c.out << names.value(accountId) << " " << folderName(folderId) << " " << uid
+                                   << " " << from << ": " << subject << Qt::endl;
                          }
                      });
     QObject::connect(engine.get(), &Sync::SyncEngine::watching, engine.get(), [&](qint64 accountId) {
         c.out << names.value(accountId) << ": watching INBOX" << Qt::endl;
     });
-    QObject::connect(engine.get(), &Sync::SyncEngine::accountError, engine.get(), [&](qint64 accountId, const Error &e) {
-        c.err << names.value(accountId) << ": " << Mail::plainError(e) << " (retrying)" << Qt::endl;
-    });
-    QObject::connect(engine.get(), &Sync::SyncEngine::syncFinished, engine.get(), [&](qint64 accountId, const Error &e) {
-        if (e)
+    QObject::connect(
+        engine.get(), &Sync::SyncEngine::accountError, engine.get(), [&](qint64 accountId, const Error &e) {
             c.err << names.value(accountId) << ": " << Mail::plainError(e) << " (retrying)" << Qt::endl;
-    });
+        });
+    QObject::connect(
+        engine.get(), &Sync::SyncEngine::syncFinished, engine.get(), [&](qint64 accountId, const Error &e) {
+            if (e)
+                c.err << names.value(accountId) << ": " << Mail::plainError(e) << " (retrying)" << Qt::endl;
+        });
     for (const Store::Account &a : std::as_const(accounts))
         engine->watch(a.id);
     // POP3 has no IDLE: each account is polled now and then every interval (its check interval,
     // 10 minutes unless set).
     for (const auto &poller : pollers) {
         const QString name = pollerNames.value(poller.get());
-        QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
-            if (r.error)
-                c.err << name << ": " << plainPop3Error(r.error) << " (retrying)" << Qt::endl;
-            else if (r.downloaded > 0 || r.deletedOnServer > 0)
-                c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
-        });
+        QObject::connect(
+            poller.get(), &Sync::Pop3Poller::finished, &loop, [&, name](const Sync::Pop3PollResult &r) {
+                if (r.error)
+                    c.err << name << ": " << plainPop3Error(r.error) << " (retrying)" << Qt::endl;
+                else if (r.downloaded > 0 || r.deletedOnServer > 0)
+                    c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
+            });
         c.out << name << ": checking POP3 every "
-              << std::chrono::duration_cast<std::chrono::minutes>(poller->options().interval).count() << " minutes"
-              << Qt::endl;
+              << std::chrono::duration_cast<std::chrono::minutes>(poller->options().interval).count()
+              << " minutes" << Qt::endl;
         poller->start();
         poller->checkNow();
     }
@@ -227,6 +235,8 @@ int syncCommand(Context &c)
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("sync", "sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file PEM]",
-                    "bring IMAP accounts up to date and poll POP3 accounts once, or keep watching (IDLE, POP3 "
-                    "on its interval) and print arrivals", &syncCommand);
+TIDINGS_CLI_COMMAND(
+    "sync", "sync [--account NAME] [--once | --watch] [--password-stdin] [--ca-file PEM]",
+    "bring IMAP accounts up to date and poll POP3 accounts once, or keep watching (IDLE, POP3 "
+    "on its interval) and print arrivals",
+    &syncCommand);

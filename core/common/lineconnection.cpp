@@ -93,17 +93,20 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
             // refused port, an unknown host or an unreachable network must be told apart here:
             // no TLS byte was exchanged, and "check the certificate" would send the person the
             // wrong way.
-            fail(Error::make(Error::Kind::Network,
-                             QStringLiteral("cannot connect to %1:%2: %3").arg(m_host).arg(m_port).arg(text)));
+            fail(
+                Error::make(Error::Kind::Network,
+                            QStringLiteral("cannot connect to %1:%2: %3").arg(m_host).arg(m_port).arg(text)));
             return;
         }
-        if (m_handshaking || code == QAbstractSocket::SslHandshakeFailedError
-            || code == QAbstractSocket::SslInternalError || code == QAbstractSocket::SslInvalidUserDataError) {
-            fail(Error::make(Error::Kind::Tls,
-                             QStringLiteral("TLS handshake with %1:%2 failed: %3").arg(m_host).arg(m_port).arg(text)));
+        if (m_handshaking || code == QAbstractSocket::SslHandshakeFailedError ||
+            code == QAbstractSocket::SslInternalError || code == QAbstractSocket::SslInvalidUserDataError) {
+            fail(Error::make(
+                Error::Kind::Tls,
+                QStringLiteral("TLS handshake with %1:%2 failed: %3").arg(m_host).arg(m_port).arg(text)));
             return;
         }
-        fail(Error::make(Error::Kind::Network, QStringLiteral("%1:%2: %3").arg(m_host).arg(m_port).arg(text)));
+        fail(
+            Error::make(Error::Kind::Network, QStringLiteral("%1:%2: %3").arg(m_host).arg(m_port).arg(text)));
     });
     connect(m_socket, &QSslSocket::disconnected, this, [this] {
         m_timer->stop();
@@ -112,9 +115,10 @@ void LineConnection::open(const QString &host, quint16 port, Security security, 
         if (m_failed || reportRefusedCertificate())
             return;
         if (m_handshaking && m_tcpConnected) {
-            fail(Error::make(Error::Kind::Tls, QStringLiteral("%1:%2 closed the connection during the TLS handshake")
-                                                   .arg(m_host)
-                                                   .arg(m_port)));
+            fail(Error::make(Error::Kind::Tls,
+                             QStringLiteral("%1:%2 closed the connection during the TLS handshake")
+                                 .arg(m_host)
+                                 .arg(m_port)));
             return;
         }
         Q_EMIT closed();

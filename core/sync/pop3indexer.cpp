@@ -24,8 +24,7 @@ Pop3Indexer::Pop3Indexer(Store::Database &db, qint64 accountId, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_accountId(accountId)
-{
-}
+{}
 
 Pop3Indexer::~Pop3Indexer() = default;
 

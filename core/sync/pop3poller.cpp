@@ -52,13 +52,14 @@ QString bracketed(const QByteArray &id)
 
 QString contentKey(const QByteArray &raw)
 {
-    return kHashPrefix + QString::fromLatin1(QCryptographicHash::hash(raw, QCryptographicHash::Sha256).toHex());
+    return kHashPrefix +
+           QString::fromLatin1(QCryptographicHash::hash(raw, QCryptographicHash::Sha256).toHex());
 }
 
 } // namespace
 
-Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings settings, Pop3PollOptions options,
-                       Clock &clock, QObject *parent)
+Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings settings,
+                       Pop3PollOptions options, Clock &clock, QObject *parent)
     : QObject(parent)
     , m_db(db)
     , m_accountId(accountId)
@@ -128,7 +129,8 @@ std::variant<qint64, Error> Pop3Poller::inboxFolder(Store::Database &db, qint64 
     return *added;
 }
 
-Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDateTime &received, QString *searchText)
+Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDateTime &received,
+                                               QString *searchText)
 {
     const Mime::Message message = Mime::Parser::parse(raw);
     Store::MessageHeader h;
@@ -158,7 +160,8 @@ Store::MessageHeader Pop3Poller::listHeaderFromRaw(const QByteArray &raw, const 
     // The header block ends at the first empty line (RFC 5322 §2.1); bare LF is tolerated.
     qsizetype end = raw.size();
     for (qsizetype at = raw.indexOf('\n'); at >= 0 && at + 1 < raw.size(); at = raw.indexOf('\n', at + 1)) {
-        if (raw.at(at + 1) == '\n' || (raw.at(at + 1) == '\r' && at + 2 < raw.size() && raw.at(at + 2) == '\n')) {
+        if (raw.at(at + 1) == '\n' ||
+            (raw.at(at + 1) == '\r' && at + 2 < raw.size() && raw.at(at + 2) == '\n')) {
             end = at + 1;
             break;
         }
@@ -215,10 +218,13 @@ bool Pop3Poller::pollOnce()
     if (auto *error = std::get_if<Error>(&inbox)) {
         // Reported from the event loop like every other outcome.
         const Error e = *error;
-        QMetaObject::invokeMethod(this, [this, e, generation] {
-            if (generation == m_generation)
-                finish(e);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [this, e, generation] {
+                if (generation == m_generation)
+                    finish(e);
+            },
+            Qt::QueuedConnection);
         return true;
     }
     m_inbox = std::get<qint64>(inbox);
@@ -265,11 +271,12 @@ void Pop3Poller::onUidl(Pop3::UidlJob *job)
 
     if (!job) {
         if (m_options.leaveOnServer) {
-            finish(Error::make(Error::Kind::Config,
-                               QStringLiteral("The server does not support UIDL, so Tidings cannot tell which messages "
-                                              "it already downloaded. Leaving messages on the server would download "
-                                              "them all again on every check: turn off \"leave messages on the "
-                                              "server\" for this account.")));
+            finish(Error::make(
+                Error::Kind::Config,
+                QStringLiteral("The server does not support UIDL, so Tidings cannot tell which messages "
+                               "it already downloaded. Leaving messages on the server would download "
+                               "them all again on every check: turn off \"leave messages on the "
+                               "server\" for this account.")));
             return;
         }
         for (const Store::Pop3Record &r : *records) {
@@ -304,9 +311,8 @@ void Pop3Poller::onUidl(Pop3::UidlJob *job)
         return;
     }
 
-    const QDateTime cutoff = m_options.deleteAfterDays > 0
-        ? m_clock.now().addDays(-m_options.deleteAfterDays)
-        : QDateTime();
+    const QDateTime cutoff =
+        m_options.deleteAfterDays > 0 ? m_clock.now().addDays(-m_options.deleteAfterDays) : QDateTime();
     int toDownload = 0;
     QList<std::pair<int, QString>> retrieves;
     for (const Pop3::UidlEntry &e : job->entries()) {
@@ -375,8 +381,8 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
             m_pendingBytes += d.raw.size();
             m_pending.append(std::move(d));
         }
-        if (m_pending.size() >= m_options.commitGroup || m_pendingBytes >= m_options.commitGroupBytes
-            || m_retrievesOutstanding == 0) {
+        if (m_pending.size() >= m_options.commitGroup || m_pendingBytes >= m_options.commitGroupBytes ||
+            m_retrievesOutstanding == 0) {
             if (!flush())
                 return;
         }
@@ -392,7 +398,7 @@ bool Pop3Poller::flush()
     m_pending.clear();
     m_pendingBytes = 0;
 
-    QList<std::pair<int, QString>> stored; // message number, key
+    QList<std::pair<int, QString>> stored;     // message number, key
     QList<std::pair<int, QString>> duplicates; // no-UIDL mode: content already stored
     {
         Store::Transaction t(m_db, Store::Durability::Full);

@@ -50,11 +50,11 @@ struct Pop3PollOptions {
 
 /// The outcome of one poll.
 struct Pop3PollResult {
-    Error error;              ///< empty when the poll ran to QUIT +OK
-    int onServer = 0;         ///< messages the server listed
-    int downloaded = 0;       ///< new messages stored by this poll
-    int deletedOnServer = 0;  ///< DELEs the server committed at QUIT
-    int skipped = 0;          ///< messages the server refused to RETR (-ERR); tried again next time
+    Error error;             ///< empty when the poll ran to QUIT +OK
+    int onServer = 0;        ///< messages the server listed
+    int downloaded = 0;      ///< new messages stored by this poll
+    int deletedOnServer = 0; ///< DELEs the server committed at QUIT
+    int skipped = 0;         ///< messages the server refused to RETR (-ERR); tried again next time
     bool uidlSupported = true;
     [[nodiscard]] bool ok() const { return !error.isError(); }
 };
@@ -116,7 +116,8 @@ public:
                                                             QString *searchText = nullptr);
     /// The list row the download path stores: envelope fields and size from a parse of the
     /// header block only (no preview, no attachment flag: the Pop3Indexer adds those).
-    [[nodiscard]] static Store::MessageHeader listHeaderFromRaw(const QByteArray &raw, const QDateTime &received);
+    [[nodiscard]] static Store::MessageHeader listHeaderFromRaw(const QByteArray &raw,
+                                                                const QDateTime &received);
 
     /// Completes downloaded messages (preview, attachments, search text) after each poll and
     /// at start(); also what a crash left unindexed.
@@ -173,7 +174,7 @@ private:
     qint64 m_pendingBytes = 0;
     QSet<QString> m_knownHashes;
     QStringList m_deleted; // keys whose DELE got +OK, applied at QUIT
-    int m_outstanding = 0;    // RETR and DELE jobs not finished
+    int m_outstanding = 0; // RETR and DELE jobs not finished
     bool m_listingDone = false;
     bool m_quitting = false;
     int m_retrievesOutstanding = 0;

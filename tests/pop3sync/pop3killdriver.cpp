@@ -124,7 +124,8 @@ int main(int argc, char *argv[])
     });
     int code = 0;
     QObject::connect(&poller, &Sync::Pop3Poller::finished, [&](const Sync::Pop3PollResult &r) {
-        out << "onServer " << r.onServer << " downloaded " << r.downloaded << " deleted " << r.deletedOnServer;
+        out << "onServer " << r.onServer << " downloaded " << r.downloaded << " deleted "
+            << r.deletedOnServer;
         if (r.error)
             out << " error " << r.error.toString();
         out << '\n';

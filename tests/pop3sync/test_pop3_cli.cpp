@@ -25,10 +25,11 @@ namespace {
 
 QByteArray testMessage(const QByteArray &tag)
 {
-    return "From: Sender <sender@tidings.test>\r\nTo: someone@tidings.test\r\nSubject: " + tag
-        + "\r\nMessage-ID: <" + tag + "@tidings.test>\r\nDate: Thu, 01 Jan 2026 10:00:00 +0000\r\n\r\n"
-          "body of "
-        + tag + "\r\n";
+    return "From: Sender <sender@tidings.test>\r\nTo: someone@tidings.test\r\nSubject: " + tag +
+           "\r\nMessage-ID: <" + tag +
+           "@tidings.test>\r\nDate: Thu, 01 Jan 2026 10:00:00 +0000\r\n\r\n"
+           "body of " +
+           tag + "\r\n";
 }
 
 } // namespace
@@ -57,24 +58,33 @@ class TestPop3Cli final : public QObject
 
     QStringList addArgs(const MailUser &user, const QStringList &extra = {}, quint16 pop3Port = 0) const
     {
-        return QStringList{QStringLiteral("account"), QStringLiteral("add"),
-                           QStringLiteral("--name"), QStringLiteral("Pop"),
-                           QStringLiteral("--email"), user.address,
+        return QStringList{QStringLiteral("account"),
+                           QStringLiteral("add"),
+                           QStringLiteral("--name"),
+                           QStringLiteral("Pop"),
+                           QStringLiteral("--email"),
+                           user.address,
                            QStringLiteral("--pop3"),
                            QStringLiteral("%1:%2").arg(m_env.host).arg(pop3Port ? pop3Port : m_env.pop3sPort),
-                           QStringLiteral("--pop3-security"), QStringLiteral("tls"),
-                           QStringLiteral("--user"), user.address,
-                           QStringLiteral("--smtp"), QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort),
-                           QStringLiteral("--smtp-security"), QStringLiteral("tls"),
-                           QStringLiteral("--ca-file"), m_env.caFile,
-                           QStringLiteral("--password-stdin"), QStringLiteral("--no-keychain")}
-            + extra;
+                           QStringLiteral("--pop3-security"),
+                           QStringLiteral("tls"),
+                           QStringLiteral("--user"),
+                           user.address,
+                           QStringLiteral("--smtp"),
+                           QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort),
+                           QStringLiteral("--smtp-security"),
+                           QStringLiteral("tls"),
+                           QStringLiteral("--ca-file"),
+                           m_env.caFile,
+                           QStringLiteral("--password-stdin"),
+                           QStringLiteral("--no-keychain")} +
+               extra;
     }
 
     static QStringList syncArgs()
     {
-        return {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"), QStringLiteral("Pop"),
-                QStringLiteral("--password-stdin")};
+        return {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
+                QStringLiteral("Pop"), QStringLiteral("--password-stdin")};
     }
 
     /// Messages in the account's local Inbox, read from the profile's store.
@@ -93,7 +103,8 @@ class TestPop3Cli final : public QObject
         return page ? int(page->size()) : -1;
     }
 
-    static std::optional<Account::AccountSettings> storedSettings(const QString &profile, Store::Account *row = nullptr)
+    static std::optional<Account::AccountSettings> storedSettings(const QString &profile,
+                                                                  Store::Account *row = nullptr)
     {
         auto db = Store::Database::open(profile);
         if (!db)
@@ -168,7 +179,8 @@ private Q_SLOTS:
         const auto user = userWith(2);
         QVERIFY(user);
         QTemporaryDir profile;
-        const CliRun add = runCli(profile.path(), addArgs(*user, {QStringLiteral("--leave-on-server"), QStringLiteral("no")}),
+        const CliRun add = runCli(profile.path(),
+                                  addArgs(*user, {QStringLiteral("--leave-on-server"), QStringLiteral("no")}),
                                   user->password);
         QVERIFY2(add.finished && add.exitCode == 0, qPrintable(add.describe()));
         const auto settings = storedSettings(profile.path());
@@ -190,10 +202,11 @@ private Q_SLOTS:
         const auto user = userWith(0);
         QVERIFY(user);
         QTemporaryDir profile;
-        const CliRun add = runCli(profile.path(),
-                                  addArgs(*user, {QStringLiteral("--leave-on-server"), QStringLiteral("yes"),
-                                                  QStringLiteral("--delete-after-days"), QStringLiteral("14")}),
-                                  user->password);
+        const CliRun add =
+            runCli(profile.path(),
+                   addArgs(*user, {QStringLiteral("--leave-on-server"), QStringLiteral("yes"),
+                                   QStringLiteral("--delete-after-days"), QStringLiteral("14")}),
+                   user->password);
         QVERIFY2(add.finished && add.exitCode == 0, qPrintable(add.describe()));
         const auto settings = storedSettings(profile.path());
         QVERIFY(settings);
@@ -205,29 +218,36 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("replace"); // flag, value pairs replacing or adding to the defaults
         QTest::addColumn<QString>("says");
-        QTest::newRow("port out of range") << QStringList{QStringLiteral("--pop3"), QStringLiteral("localhost:99999")}
-                                           << QStringLiteral("port from 1 to 65535");
+        QTest::newRow("port out of range")
+            << QStringList{QStringLiteral("--pop3"), QStringLiteral("localhost:99999")}
+            << QStringLiteral("port from 1 to 65535");
         QTest::newRow("no port") << QStringList{QStringLiteral("--pop3"), QStringLiteral("localhost")}
                                  << QStringLiteral("--pop3 wants HOST:PORT");
-        QTest::newRow("unknown security") << QStringList{QStringLiteral("--pop3-security"), QStringLiteral("secure")}
-                                          << QStringLiteral("--pop3-security must be tls");
-        QTest::newRow("plaintext security") << QStringList{QStringLiteral("--pop3-security"), QStringLiteral("none")}
-                                            << QStringLiteral("--pop3-security must be tls");
-        QTest::newRow("negative days") << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("-3")}
-                                       << QStringLiteral("whole number of days");
-        QTest::newRow("days not a number") << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("soon")}
-                                           << QStringLiteral("whole number of days");
+        QTest::newRow("unknown security")
+            << QStringList{QStringLiteral("--pop3-security"), QStringLiteral("secure")}
+            << QStringLiteral("--pop3-security must be tls");
+        QTest::newRow("plaintext security")
+            << QStringList{QStringLiteral("--pop3-security"), QStringLiteral("none")}
+            << QStringLiteral("--pop3-security must be tls");
+        QTest::newRow("negative days")
+            << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("-3")}
+            << QStringLiteral("whole number of days");
+        QTest::newRow("days not a number")
+            << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("soon")}
+            << QStringLiteral("whole number of days");
         QTest::newRow("days without leaving on the server")
-            << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("7"), QStringLiteral("--leave-on-server"),
-                           QStringLiteral("no")}
+            << QStringList{QStringLiteral("--delete-after-days"), QStringLiteral("7"),
+                           QStringLiteral("--leave-on-server"), QStringLiteral("no")}
             << QStringLiteral("only applies when messages are left on the server");
         QTest::newRow("leave-on-server not yes or no")
             << QStringList{QStringLiteral("--leave-on-server"), QStringLiteral("maybe")}
             << QStringLiteral("--leave-on-server wants yes or no");
-        QTest::newRow("both IMAP and POP3") << QStringList{QStringLiteral("--imap"), QStringLiteral("localhost:993")}
-                                            << QStringLiteral("either --imap or --pop3");
-        QTest::newRow("IMAP-only option") << QStringList{QStringLiteral("--offline-days"), QStringLiteral("3")}
-                                          << QStringLiteral("--offline-days is for IMAP accounts");
+        QTest::newRow("both IMAP and POP3")
+            << QStringList{QStringLiteral("--imap"), QStringLiteral("localhost:993")}
+            << QStringLiteral("either --imap or --pop3");
+        QTest::newRow("IMAP-only option")
+            << QStringList{QStringLiteral("--offline-days"), QStringLiteral("3")}
+            << QStringLiteral("--offline-days is for IMAP accounts");
     }
 
     void accountAddPop3_badInput_isRefusedInPlainWords()

@@ -65,11 +65,11 @@ private:
     }
 
     struct StoreState {
-        QSet<QString> uidls;     // records that still name a stored message
+        QSet<QString> uidls; // records that still name a stored message
         int records = 0;
         int inboxMessages = 0;
         int distinctMessageIds = 0;
-        int unindexed = 0;       // downloaded messages still without preview and body search text
+        int unindexed = 0; // downloaded messages still without preview and body search text
     };
 
     static std::optional<StoreState> storeState(const QString &profile)
@@ -104,8 +104,8 @@ private:
         return state;
     }
 
-    QProcess::ExitStatus runDriver(const QString &profile, const MailUser &user, bool leave, const QString &killAt,
-                                   int *exitCode, QByteArray *output)
+    QProcess::ExitStatus runDriver(const QString &profile, const MailUser &user, bool leave,
+                                   const QString &killAt, int *exitCode, QByteArray *output)
     {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -115,8 +115,8 @@ private:
         p.setProcessEnvironment(env);
         p.setProcessChannelMode(QProcess::MergedChannels);
         p.start(QStringLiteral(TIDINGS_POP3KILL_DRIVER),
-                {profile, m_env.host, QString::number(m_env.pop3sPort), m_env.caFile, user.address, user.password,
-                 leave ? QStringLiteral("yes") : QStringLiteral("no")});
+                {profile, m_env.host, QString::number(m_env.pop3sPort), m_env.caFile, user.address,
+                 user.password, leave ? QStringLiteral("yes") : QStringLiteral("no")});
         if (!p.waitForFinished(120000)) {
             p.kill();
             p.waitForFinished();
@@ -141,11 +141,26 @@ private Q_SLOTS:
         QTest::addColumn<bool>("leave");
         QTest::addColumn<QString>("killAt");
         const QList<std::pair<bool, QString>> points{
-            {true, u"listed"_qs},    {true, u"retr:1"_qs},     {true, u"retr:100"_qs},  {true, u"retr:200"_qs},
-            {true, u"stored:1"_qs},  {true, u"stored:64"_qs},  {true, u"stored:65"_qs}, {true, u"stored:200"_qs},
-            {true, u"quit"_qs},      {false, u"retr:1"_qs},    {false, u"retr:137"_qs}, {false, u"stored:1"_qs},
-            {false, u"stored:64"_qs}, {false, u"stored:150"_qs}, {false, u"stored:200"_qs}, {false, u"dele:1"_qs},
-            {false, u"dele:100"_qs}, {false, u"dele:200"_qs},  {false, u"quit"_qs},     {false, u"quitok"_qs},
+            {true, u"listed"_qs},
+            {true, u"retr:1"_qs},
+            {true, u"retr:100"_qs},
+            {true, u"retr:200"_qs},
+            {true, u"stored:1"_qs},
+            {true, u"stored:64"_qs},
+            {true, u"stored:65"_qs},
+            {true, u"stored:200"_qs},
+            {true, u"quit"_qs},
+            {false, u"retr:1"_qs},
+            {false, u"retr:137"_qs},
+            {false, u"stored:1"_qs},
+            {false, u"stored:64"_qs},
+            {false, u"stored:150"_qs},
+            {false, u"stored:200"_qs},
+            {false, u"dele:1"_qs},
+            {false, u"dele:100"_qs},
+            {false, u"dele:200"_qs},
+            {false, u"quit"_qs},
+            {false, u"quitok"_qs},
             // Inside the body indexing that follows a complete download.
             {true, u"indexed:64"_qs},
         };
@@ -162,8 +177,8 @@ private Q_SLOTS:
         const auto user = m_env.createUser(QStringLiteral("kill"), &problem);
         QVERIFY2(user, qPrintable(problem));
         QByteArray fillOutput;
-        QCOMPARE(MailServerEnv::runTool({QStringLiteral("fill"), m_env.dir, user->address, QStringLiteral("--count"),
-                                         QString::number(kMessages)},
+        QCOMPARE(MailServerEnv::runTool({QStringLiteral("fill"), m_env.dir, user->address,
+                                         QStringLiteral("--count"), QString::number(kMessages)},
                                         &fillOutput),
                  0);
         const auto before = serverUidls(*user);
@@ -184,7 +199,8 @@ private Q_SLOTS:
         auto serverAfterKill = serverUidls(*user);
         QVERIFY(serverAfterKill);
         const QSet<QString> goneAfterKill = *before - *serverAfterKill;
-        QVERIFY2((goneAfterKill - afterKill->uidls).isEmpty(), "a message was deleted from the server unstored");
+        QVERIFY2((goneAfterKill - afterKill->uidls).isEmpty(),
+                 "a message was deleted from the server unstored");
         QCOMPARE(afterKill->inboxMessages, int(afterKill->uidls.size()));
 
         QCOMPARE(runDriver(profile.path(), *user, leave, QString(), &code, &output), QProcess::NormalExit);
@@ -207,7 +223,8 @@ private Q_SLOTS:
         const QSet<QString> gone = *before - *serverAfter;
         if (leave)
             QVERIFY(gone.isEmpty());
-        qInfo("%s leave=%s: after kill %d stored (%d unindexed), %d gone from server; after poll %d stored, %d on "
+        qInfo("%s leave=%s: after kill %d stored (%d unindexed), %d gone from server; after poll %d stored, "
+              "%d on "
               "server",
               qPrintable(killAt), leave ? "yes" : "no", int(afterKill->uidls.size()), afterKill->unindexed,
               int(goneAfterKill.size()), after->inboxMessages, int(serverAfter->size()));

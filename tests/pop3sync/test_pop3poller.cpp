@@ -20,7 +20,7 @@ using Tidings::Test::ScriptedServer;
 #define VERIFY_SCRIPT(server)                                                                                \
     do {                                                                                                     \
         const QStringList problems_ = (server).verify();                                                     \
-        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(u'\n')));                                   \
+        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(u'\n')));                                    \
     } while (false)
 
 namespace {
@@ -52,8 +52,9 @@ Pop3::Settings settingsFor(const ScriptedServer &server)
 
 QString message(int n)
 {
-    return QStringLiteral("S: From: a@example.org\nS: Subject: message %1\nS: Message-ID: <m%1@example.org>\nS: \n"
-                          "S: ..dot-stuffed body %1\nS: .\n")
+    return QStringLiteral(
+               "S: From: a@example.org\nS: Subject: message %1\nS: Message-ID: <m%1@example.org>\nS: \n"
+               "S: ..dot-stuffed body %1\nS: .\n")
         .arg(n);
 }
 
@@ -124,17 +125,20 @@ private Q_SLOTS:
 
     void leaveOnServerOff_deleFollowsCommit_andIsRecordedAfterQuit()
     {
-        ScriptedServer server(Login
-                              + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
-                                               "C: RETR 1\nS: +OK\n")
-                              + message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + message(2)
-                              + QStringLiteral("C: DELE 1\nS: +OK\nC: DELE 2\nS: +OK\nC: QUIT\nS: +OK bye\nX\n"));
+        ScriptedServer server(
+            Login +
+            QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                           "C: RETR 1\nS: +OK\n") +
+            message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + message(2) +
+            QStringLiteral("C: DELE 1\nS: +OK\nC: DELE 2\nS: +OK\nC: QUIT\nS: +OK bye\nX\n"));
         Pop3PollOptions options;
         options.leaveOnServer = false;
         Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
         QStringList order;
-        connect(&poller, &Pop3Poller::messageStored, this, [&](const QString &uidl) { order << u"stored " + uidl; });
-        connect(&poller, &Pop3Poller::deleAccepted, this, [&](int n) { order << QStringLiteral("dele %1").arg(n); });
+        connect(&poller, &Pop3Poller::messageStored, this,
+                [&](const QString &uidl) { order << u"stored " + uidl; });
+        connect(&poller, &Pop3Poller::deleAccepted, this,
+                [&](int n) { order << QStringLiteral("dele %1").arg(n); });
         const Pop3PollResult result = poll(poller);
         QVERIFY2(result.ok(), qPrintable(result.error.toString()));
         QCOMPARE(result.downloaded, 2);
@@ -149,8 +153,8 @@ private Q_SLOTS:
 
     void connectionLostBeforeQuitOk_recordsNoDeletion_andKeepsTheMessages()
     {
-        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n")
-                              + message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nX\n"));
+        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n") +
+                              message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nX\n"));
         Pop3PollOptions options;
         options.leaveOnServer = false;
         Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
@@ -168,9 +172,9 @@ private Q_SLOTS:
 
     void connectionLostInsideRetr_storesEarlierMessages_andSendsNoDele()
     {
-        ScriptedServer server(Login
-                              + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\nC: RETR 1\nS: +OK\n")
-                              + message(1) + QStringLiteral("C: RETR 2\nS: +OK\nS: From: b@example.org\nX\n"));
+        ScriptedServer server(
+            Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\nC: RETR 1\nS: +OK\n") +
+            message(1) + QStringLiteral("C: RETR 2\nS: +OK\nS: From: b@example.org\nX\n"));
         Pop3PollOptions options;
         options.leaveOnServer = false;
         options.commitGroup = 64;
@@ -187,13 +191,14 @@ private Q_SLOTS:
 
     void knownUidl_isNotRetrievedAgain()
     {
-        ScriptedServer first(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n")
-                             + message(1) + QStringLiteral("C: QUIT\nS: +OK\nX\n"));
+        ScriptedServer first(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n") +
+                             message(1) + QStringLiteral("C: QUIT\nS: +OK\nX\n"));
         Pop3Poller poller(*m_db, m_account, settingsFor(first), {});
         QCOMPARE(poll(poller).downloaded, 1);
         VERIFY_SCRIPT(first);
-        ScriptedServer second(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\nC: RETR 2\nS: +OK\n")
-                              + message(2) + QStringLiteral("C: QUIT\nS: +OK\nX\n"));
+        ScriptedServer second(
+            Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\nC: RETR 2\nS: +OK\n") +
+            message(2) + QStringLiteral("C: QUIT\nS: +OK\nX\n"));
         poller.setSettings(settingsFor(second));
         const Pop3PollResult result = poll(poller);
         QVERIFY2(result.ok(), qPrintable(result.error.toString()));
@@ -216,8 +221,9 @@ private Q_SLOTS:
 
     void serverWithoutUidl_leaveOff_downloadsAndDeletesEachOnce()
     {
-        ScriptedServer server(LoginWithoutUidl + QStringLiteral("C: LIST\nS: +OK\nS: 1 120\nS: .\nC: RETR 1\nS: +OK\n")
-                              + message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
+        ScriptedServer server(LoginWithoutUidl +
+                              QStringLiteral("C: LIST\nS: +OK\nS: 1 120\nS: .\nC: RETR 1\nS: +OK\n") +
+                              message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
         Pop3PollOptions options;
         options.leaveOnServer = false;
         Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
@@ -227,8 +233,9 @@ private Q_SLOTS:
         QCOMPARE(result.deletedOnServer, 1);
         VERIFY_SCRIPT(server);
         // The same bytes again (QUIT was lost last time): stored once, deleted again.
-        ScriptedServer again(LoginWithoutUidl + QStringLiteral("C: LIST\nS: +OK\nS: 1 120\nS: .\nC: RETR 1\nS: +OK\n")
-                             + message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
+        ScriptedServer again(LoginWithoutUidl +
+                             QStringLiteral("C: LIST\nS: +OK\nS: 1 120\nS: .\nC: RETR 1\nS: +OK\n") +
+                             message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
         poller.setSettings(settingsFor(again));
         const Pop3PollResult second = poll(poller);
         QVERIFY2(second.ok(), qPrintable(second.error.toString()));
@@ -242,11 +249,11 @@ private Q_SLOTS:
 
     void download_storesHeaderRows_thenTheIndexerAddsPreviewAttachmentsAndSearch()
     {
-        ScriptedServer server(Login
-                              + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
-                                               "C: RETR 1\nS: +OK\n")
-                              + message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + messageWithAttachment()
-                              + QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        ScriptedServer server(Login +
+                              QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                                             "C: RETR 1\nS: +OK\n") +
+                              message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + messageWithAttachment() +
+                              QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
         Pop3Poller poller(*m_db, m_account, settingsFor(server), {});
         QSignalSpy indexed(&poller, &Pop3Poller::indexingFinished);
         Store::MessageStore messages(*m_db);
@@ -291,8 +298,9 @@ private Q_SLOTS:
         QVERIFY(found);
         QCOMPARE(found->size(), 1);
         QVERIFY(found->first().header.hasAttachments);
-        QVERIFY2(found->first().header.preview.startsWith(QStringLiteral("The spreadsheet with the zanzibar")),
-                 qPrintable(found->first().header.preview));
+        QVERIFY2(
+            found->first().header.preview.startsWith(QStringLiteral("The spreadsheet with the zanzibar")),
+            qPrintable(found->first().header.preview));
         auto stuffed = messages.search(QStringLiteral("stuffed"), 10, m_account);
         QVERIFY(stuffed);
         QCOMPARE(stuffed->size(), 1);
@@ -302,8 +310,8 @@ private Q_SLOTS:
 
     void killedBeforeIndexing_isIndexedAtTheNextStart()
     {
-        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n")
-                              + messageWithAttachment() + QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n") +
+                              messageWithAttachment() + QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
         {
             // The process "dies" the moment the download finished: the store holds exactly what
             // the download path committed, and the indexer never ran.
