@@ -263,17 +263,21 @@ Error storeSecrets(Cli::Context &context, const QString &profileId, const QStrin
         });
     Error failure;
     for (QLatin1StringView purpose : {incomingSecretPurpose, outgoingSecretPurpose}) {
+        // Memory-only mode (no keychain) answers at once, before the loop runs.
         QEventLoop loop;
+        bool answered = false;
         auto done = [&](const Error &e) {
             if (e)
                 failure = e;
+            answered = true;
             loop.quit();
         };
         if (remove)
             store.remove(CredentialStore::keyFor(profileId, accountId, purpose), done);
         else
             store.write(CredentialStore::keyFor(profileId, accountId, purpose), password, done);
-        loop.exec();
+        if (!answered)
+            loop.exec();
     }
     return failure;
 }
@@ -283,13 +287,16 @@ std::optional<QString> readSecret(const QString &profileId, const QString &accou
     CredentialStore store;
     QEventLoop loop;
     std::optional<QString> secret;
+    bool answered = false;
     store.read(CredentialStore::keyFor(profileId, accountId, incomingSecretPurpose),
                [&](const QString &s, const Error &e) {
                    if (!e)
                        secret = s;
+                   answered = true;
                    loop.quit();
                });
-    loop.exec();
+    if (!answered)
+        loop.exec();
     return secret;
 }
 

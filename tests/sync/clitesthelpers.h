@@ -50,15 +50,19 @@ struct CliRun {
     {
         return QStringLiteral("exit %1%2\n--- stdout\n%3--- stderr\n%4")
             .arg(exitCode)
-            .arg(finished ? QString() : QStringLiteral(" (did not finish)"), QString::fromUtf8(out), QString::fromUtf8(err));
+            .arg(finished ? QString() : QStringLiteral(" (did not finish)"), QString::fromUtf8(out),
+                 QString::fromUtf8(err));
     }
 };
 
-/// Runs `tidings-cli --profile PROFILE ARGS...`, writing @p stdinLine (plus a newline) when given.
-inline CliRun runCli(const QString &profile, const QStringList &args, const std::optional<QString> &stdinLine = std::nullopt,
-                     int timeoutMs = 120000)
+/// Runs `tidings-cli --profile PROFILE ARGS...`, writing @p stdinLine (plus a newline) when given,
+/// in @p environment (this process's by default).
+inline CliRun runCli(const QString &profile, const QStringList &args,
+                     const std::optional<QString> &stdinLine = std::nullopt, int timeoutMs = 120000,
+                     const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess p;
+    p.setProcessEnvironment(environment);
     p.setProgram(cliPath());
     p.setArguments(QStringList{QStringLiteral("--profile"), profile} + args);
     p.start();

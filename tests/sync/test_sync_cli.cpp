@@ -231,6 +231,35 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.describe()));
     }
 
+    /// With no keychain reachable at all (no D-Bus session), the first keychain call fails over
+    /// to memory and every later one answers at once: adding, testing and removing an account
+    /// must still finish and say what was not saved or not deleted.
+    void noKeychainReachable_addTestRemove_finishWithoutWaiting()
+    {
+        const MailUser user = freshUser();
+        Test::TestProfile profile;
+        QProcessEnvironment noBus = QProcessEnvironment::systemEnvironment();
+        noBus.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
+        noBus.remove(QStringLiteral("DISPLAY"));
+        CliRun r = runCli(profile.path(), addArgs(user, m_env.imapsPort, true), user.password, 60000, noBus);
+        QVERIFY2(r.finished && r.exitCode == 0, qPrintable(r.describe()));
+        QVERIFY2(r.err.contains("no keychain is reachable"), qPrintable(r.describe()));
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("test"), QStringLiteral("Work")}, std::nullopt,
+                   60000, noBus);
+        QVERIFY2(r.finished && r.exitCode == 1, qPrintable(r.describe()));
+        QVERIFY2(r.err.contains("no password is stored"), qPrintable(r.describe()));
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("remove"), QStringLiteral("Work")},
+                   std::nullopt, 60000, noBus);
+        // The rows go; the person is told the keychain could not be asked to forget anything.
+        QVERIFY2(r.finished && r.exitCode == 1, qPrintable(r.describe()));
+        QVERIFY2(r.err.contains("keychain entries could not be deleted"), qPrintable(r.describe()));
+        r = runCli(profile.path(),
+                   {QStringLiteral("account"), QStringLiteral("list"), QStringLiteral("--json")});
+        QVERIFY2(r.exitCode == 0 && r.jsonLines().isEmpty(), qPrintable(r.describe()));
+    }
+
     void manualAccount_noKeychain_passwordOnlyForThatCommand()
     {
         const MailUser user = freshUser();
