@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 namespace {
 
@@ -132,6 +133,8 @@ int run(Bench::Context &c)
     int top = 100;
     int reps = 4;
     bool quietFloor = true;
+    bool reuseFloor = false;
+    bool floorScrollBarOn = true;
     for (int i = 0; i + 1 < c.args.size(); i += 2) {
         const QString &k = c.args.at(i);
         const QString &v = c.args.at(i + 1);
@@ -147,6 +150,10 @@ int run(Bench::Context &c)
             reps = std::max(1, v.toInt());
         else if (k == u"--floor-resources")
             quietFloor = v != u"qt";
+        else if (k == u"--floor-reuse")
+            reuseFloor = v == u"yes";
+        else if (k == u"--floor-scrollbar")
+            floorScrollBarOn = v != u"as-needed";
     }
     if (!qobject_cast<QApplication *>(QCoreApplication::instance())) {
         c.out << "render: needs a QApplication (run as tidings-bench render)" << Qt::endl;
@@ -212,10 +219,22 @@ int run(Bench::Context &c)
     Ui::MessageViewer viewer;
     viewer.resize(size);
     viewer.show();
-    FloorBrowser floorBrowser;
-    floorBrowser.quietResources = quietFloor;
-    floorBrowser.resize(size);
-    floorBrowser.show();
+    // The viewer builds a new part view (and so a new QTextDocument) for every message; the
+    // floor does the same unless --floor-reuse, where one browser's document is cleared and
+    // refilled each time.
+    auto newFloor = [&] {
+        auto browser = std::make_unique<FloorBrowser>();
+        browser->quietResources = quietFloor;
+        // The viewer's scroll area keeps its scroll bar from one long message to the next,
+        // so its parts are laid out once at the final width; a browser whose scroll bar
+        // appears only after the first layout lays the whole document out twice.
+        if (floorScrollBarOn)
+            browser->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+        browser->resize(size);
+        browser->show();
+        return browser;
+    };
+    std::unique_ptr<FloorBrowser> floorBrowser = newFloor();
     QCoreApplication::processEvents();
 
     QList<double> viewerMs;
@@ -236,9 +255,11 @@ int run(Bench::Context &c)
             };
             auto timeFloor = [&] {
                 t.start();
-                floorBrowser.setHtml(cand.safeHtml);
+                if (!reuseFloor)
+                    floorBrowser = newFloor();
+                floorBrowser->setHtml(cand.safeHtml);
                 QCoreApplication::sendPostedEvents();
-                (void)floorBrowser.grab();
+                (void)floorBrowser->grab();
                 floorMs.append(double(t.nsecsElapsed()) / 1e6);
                 QCoreApplication::processEvents();
             };
@@ -262,7 +283,9 @@ int run(Bench::Context &c)
     c.out << "render: viewer (sanitize + MessageViewer + grab): median " << ms(vMed) << ", p95 " << ms(vP95)
           << Qt::endl;
     c.out << "render: floor (QTextBrowser setHtml of sanitised HTML + grab, "
-          << (quietFloor ? "images answered from memory" : "Qt's default resource loading") << "): median "
+          << (quietFloor ? "images answered from memory" : "Qt's default resource loading")
+          << (reuseFloor ? ", one browser reused" : ", a new browser per message")
+          << (floorScrollBarOn ? ", scroll bar always on" : ", scroll bar as needed") << "): median "
           << ms(fMed) << ", p95 " << ms(fP95) << Qt::endl;
     c.out << "render: ratio viewer/floor: median " << QString::number(vMed / std::max(fMed, 1e-9), 'f', 2)
           << "x, p95 " << QString::number(vP95 / std::max(fP95, 1e-9), 'f', 2) << "x; peak RSS "
