@@ -232,22 +232,38 @@ void AccountEngine::enterQuiet()
     m_quietTimer->start(m_options.idleQuietTime);
 }
 
-void AccountEngine::startNotify(Imap::Session *session)
+void AccountEngine::startNotify(Imap::Session *session, const QList<QByteArray> &supported)
 {
     using Imap::NotifyJob;
+    // After [BADEVENT (...)] only the events the server named are asked for again.
+    auto offered = [&supported](NotifyJob::Event event) {
+        if (supported.isEmpty())
+            return true;
+        const QByteArray name = NotifyJob::eventName(event);
+        return std::any_of(supported.cbegin(), supported.cend(), [&name](const QByteArray &s) {
+            return s.compare(name, Qt::CaseInsensitive) == 0;
+        });
+    };
+    const QList<NotifyJob::Event> wanted{NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
+                                         NotifyJob::Event::FlagChange, NotifyJob::Event::MailboxName};
+    QList<NotifyJob::Event> events;
+    for (NotifyJob::Event e : wanted) {
+        if (offered(e))
+            events << e;
+    }
     NotifyJob::EventGroup selected;
     selected.filter = NotifyJob::Filter::Selected;
-    selected.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
-                       NotifyJob::Event::FlagChange};
+    selected.events = events;
+    selected.events.removeAll(NotifyJob::Event::MailboxName); // a mailbox event, not the selected one's
     // personal, not subscribed: ImapSync mirrors every folder LIST "" "*" shows, subscribed or not.
     NotifyJob::EventGroup personal;
     personal.filter = NotifyJob::Filter::Personal;
-    personal.events = {NotifyJob::Event::MessageNew, NotifyJob::Event::MessageExpunge,
-                       NotifyJob::Event::FlagChange, NotifyJob::Event::MailboxName};
+    personal.events = events;
     auto *job = new NotifyJob(session);
     job->setEventGroups({selected, personal});
     job->setStatusIndicator(true);
-    connect(job, &Imap::Job::finished, this, [this, session, job] {
+    const bool retry = !supported.isEmpty();
+    connect(job, &Imap::Job::finished, this, [this, session, job, retry, events] {
         if (session != m_idleSession || !m_running)
             return;
         const Error &error = job->error();
@@ -259,6 +275,19 @@ void AccountEngine::startNotify(Imap::Session *session)
         }
         if (error.kind == Error::Kind::ServerNo || error.kind == Error::Kind::ServerBad ||
             error.kind == Error::Kind::Config) {
+            // [BADEVENT] naming MessageNew and MessageExpunge: once more without the rest (RFC
+            // 5465 §5 needs both; FlagChange and MailboxName are worth having, not essential).
+            const QList<QByteArray> &supportedNow = job->supportedEvents();
+            auto has = [&supportedNow](NotifyJob::Event e) {
+                return std::any_of(supportedNow.cbegin(), supportedNow.cend(), [e](const QByteArray &s) {
+                    return s.compare(NotifyJob::eventName(e), Qt::CaseInsensitive) == 0;
+                });
+            };
+            if (!retry && has(NotifyJob::Event::MessageNew) && has(NotifyJob::Event::MessageExpunge) &&
+                !std::all_of(events.cbegin(), events.cend(), has)) {
+                startNotify(session, supportedNow);
+                return;
+            }
             m_notifyRefused = true;
             notifyFallback(
                 QStringLiteral("NOTIFY refused (%1); other folders are polled").arg(error.toString()));

@@ -80,9 +80,10 @@ struct AccountEngineOptions {
 /// connection was down (or during the initial sync) is found the same way. Every reconnect
 /// sends NOTIFY again.
 ///
-/// Fallbacks. A refused NOTIFY (NO or BAD, e.g. [BADEVENT]) is not tried again while the
-/// engine runs; `* OK [NOTIFICATIONOVERFLOW]` means events were lost: the engine checks every
-/// folder at once and polls until the next reconnect. Both are logged (category
+/// Fallbacks. A refusal with [BADEVENT (...)] that still names MessageNew and MessageExpunge is
+/// answered once with NOTIFY SET limited to the events named. Any other refused NOTIFY (NO or
+/// BAD) is not tried again while the engine runs; `* OK [NOTIFICATIONOVERFLOW]` means events were lost: the
+/// engine checks every folder at once and polls until the next reconnect. Both are logged (category
 /// tidings.sync.engine) and kept in notifyFallbackReason(). While the IDLE connection is down,
 /// polling runs too.
 class AccountEngine final : public QObject
@@ -130,7 +131,7 @@ private:
     void poll();
     void setState(IdleState state);
     void onSyncFinished(const Error &error);
-    void startNotify(Imap::Session *session);
+    void startNotify(Imap::Session *session, const QList<QByteArray> &supported = {});
     void enterQuiet();
     void setNotifyActive(bool active);
     void notifyFallback(const QString &reason);

@@ -362,7 +362,7 @@ private Q_SLOTS:
     {
         Fixture f(idleConnection(QStringLiteral("IDLE NOTIFY")) +
                       QStringLiteral("C: A003 %1\n"
-                                     "S: A003 NO [BADEVENT (MessageNew MessageExpunge)] not that\n"
+                                     "S: A003 NO [BADEVENT (MailboxName)] only folder names here\n"
                                      "C: A004 IDLE\n"
                                      "S: + idling\n")
                           .arg(NotifySet),
@@ -377,6 +377,30 @@ private Q_SLOTS:
         QVERIFY(f.sync->isBusy()); // the folder check is on its way
         QVERIFY(f.commandServer.waitForScript(10000));
         QVERIFY(f.syncIdle());
+        VERIFY_SCRIPT(f.commandServer);
+        VERIFY_SCRIPT(f.idleServer);
+    }
+
+    void badEventNamingMessageEvents_notifySetAgainWithThoseOnly()
+    {
+        // The server knows MessageNew, MessageExpunge and FlagChange but not MailboxName.
+        Fixture f(
+            idleConnection(QStringLiteral("IDLE NOTIFY")) +
+                QStringLiteral("C: A003 %1\n"
+                               "S: A003 NO [BADEVENT (MessageNew MessageExpunge FlagChange)] no MailboxName\n"
+                               "C: A004 NOTIFY SET STATUS (selected (MessageNew MessageExpunge FlagChange)) "
+                               "(personal (MessageNew MessageExpunge FlagChange))\n"
+                               "S: A004 OK NOTIFY completed\n"
+                               "C: A005 IDLE\n"
+                               "S: + idling\n")
+                    .arg(NotifySet),
+            commandFullSync());
+        QVERIFY(f.startAndIdle());
+        QVERIFY(f.engine->isNotifyActive());
+        QVERIFY(f.engine->notifyFallbackReason().isEmpty());
+        QVERIFY(f.syncIdle());
+        f.clock.advance(5min);
+        QVERIFY(!f.sync->isBusy());
         VERIFY_SCRIPT(f.commandServer);
         VERIFY_SCRIPT(f.idleServer);
     }
