@@ -53,12 +53,18 @@ int pop3PollCommand(Cli::Context &c)
     const std::unique_ptr<Sync::Pop3Poller> poller = Cli::pop3Poller(*db, *account, *password);
     Sync::Pop3PollResult result;
     QEventLoop loop;
-    QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop, [&](const Sync::Pop3PollResult &r) {
-        result = r;
+    Error indexError;
+    QObject::connect(poller.get(), &Sync::Pop3Poller::finished, &loop,
+                     [&](const Sync::Pop3PollResult &r) { result = r; });
+    // Done when the downloaded messages are indexed too (the indexer follows finished()).
+    QObject::connect(poller.get(), &Sync::Pop3Poller::indexingFinished, &loop, [&](int, const Error &e) {
+        indexError = e;
         loop.quit();
     });
     poller->pollOnce();
     loop.exec();
+    if (indexError && !result.error)
+        result.error = indexError;
     if (json)
         c.out << QString::fromUtf8(
             QJsonDocument(Cli::pop3ResultJson(accountName, result)).toJson(QJsonDocument::Indented));

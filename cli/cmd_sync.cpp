@@ -170,6 +170,16 @@ int syncCommand(Context &c)
                     } else {
                         c.out << Cli::pop3ResultLine(name, r) << Qt::endl;
                     }
+                });
+            // The poll is over when its messages are indexed too (preview, search text): the
+            // indexer runs right after finished(), also over what an earlier run left undone.
+            QObject::connect(
+                poller.get(), &Sync::Pop3Poller::indexingFinished, &loop, [&, name](int, const Error &e) {
+                    if (e) {
+                        c.err << "tidings-cli sync: " << name
+                              << ": indexing the downloaded messages failed: " << e.toString() << Qt::endl;
+                        exitCode = 1;
+                    }
                     if (--remaining == 0)
                         loop.quit();
                 });

@@ -8,6 +8,7 @@
 #include "core/store/accountstore.h"
 #include "core/store/database.h"
 #include "core/store/messagestore.h"
+#include "core/store/pop3store.h"
 #include "core/sync/pop3poller.h"
 #include "tests/support/mailserverenv.h"
 #include "tests/sync/clitesthelpers.h"
@@ -103,6 +104,33 @@ class TestPop3Cli final : public QObject
         return page ? int(page->size()) : -1;
     }
 
+    static int unindexedMessages(const QString &profile)
+    {
+        auto db = Store::Database::open(profile);
+        if (!db)
+            return -1;
+        auto accounts = Store::AccountStore(*db.value()).list();
+        if (!accounts || accounts->size() != 1)
+            return -1;
+        auto ids = Store::Pop3Store(*db.value()).unindexedMessages(accounts->first().id, 0, 10000);
+        return ids ? int(ids->size()) : -1;
+    }
+
+    static int searchHits(const QString &profile, const QString &text)
+    {
+        auto db = Store::Database::open(profile);
+        if (!db)
+            return -1;
+        auto found = Store::MessageStore(*db.value()).search(text, 100);
+        if (!found)
+            return -1;
+        for (const Store::StoredMessage &m : *found) {
+            if (!m.header.preview.startsWith(QStringLiteral("body of cli-")))
+                return -2;
+        }
+        return int(found->size());
+    }
+
     static std::optional<Account::AccountSettings> storedSettings(const QString &profile,
                                                                   Store::Account *row = nullptr)
     {
@@ -158,6 +186,9 @@ private Q_SLOTS:
         QVERIFY2(first.out.contains("Pop: 3 on the server, 3 new, 0 deleted from the server"),
                  qPrintable(first.describe()));
         QCOMPARE(storedMessages(profile.path()), 3);
+        // sync ends after the indexing of what it downloaded: previews and body search work.
+        QCOMPARE(unindexedMessages(profile.path()), 0);
+        QCOMPARE(searchHits(profile.path(), QStringLiteral("body")), 3);
 
         const CliRun second = runCli(profile.path(), syncArgs(), user->password);
         QVERIFY2(second.finished && second.exitCode == 0, qPrintable(second.describe()));
