@@ -272,14 +272,17 @@ private Q_SLOTS:
         QVERIFY(append(*other, reports, "Filed while away"));
         QCOMPARE(engine.idleState(), AccountEngine::IdleState::Backoff);
 
-        // The reconnect sends NOTIFY SET STATUS again; its report shows Reports changed.
+        // The reconnect sends NOTIFY SET STATUS again; its report shows Reports changed (unless
+        // the retry below found it first).
         QTRY_COMPARE_WITH_TIMEOUT(engine.idleState(), AccountEngine::IdleState::Idling, 20000);
         QVERIFY2(engine.isNotifyActive(), qPrintable(engine.notifyFallbackReason()));
         QCOMPARE(idleLog.data().count("NOTIFY SET STATUS"), 2);
         QTRY_COMPARE_WITH_TIMEOUT(storeState(db, account, "Reports").size(), qsizetype(1), 10000);
         COMPARE_WITH_SERVER(db, account, *other, "Reports");
         QTRY_VERIFY_WITH_TIMEOUT(!sync.isBusy(), 10000);
-        QCOMPARE(folderChecks(commandLog), 0);
+        // The INBOX sync the IDLE failure asks for may itself meet the dropped connection; the
+        // retry of a failed request is one folder check. Nothing else may check folders.
+        QVERIFY(folderChecks(commandLog) <= 1);
         engine.stop();
     }
 };
