@@ -48,8 +48,9 @@ public:
     /// One full sync of an account: pending operations, folder list, every folder.
     /// syncFinished(accountId, error) follows.
     void syncOnce(qint64 accountId);
-    /// Keeps the account current: IDLE on INBOX, other folders by LIST-STATUS/STATUS on the
-    /// account's interval, reconnects with backoff. Runs until stopWatching().
+    /// Keeps the account current: IDLE on INBOX; other folders through NOTIFY (RFC 5465) on the
+    /// same connection when the server offers it, else by LIST-STATUS/STATUS on the account's
+    /// interval (docs/sync.md); reconnects with backoff. Runs until stopWatching().
     void watch(qint64 accountId);
     void stopWatching(qint64 accountId);
 
