@@ -129,14 +129,15 @@ std::variant<qint64, Error> Pop3Poller::inboxFolder(Store::Database &db, qint64 
     return *added;
 }
 
-Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDateTime &received,
-                                               QString *searchText)
+namespace {
+
+/// The list-row fields every stored message gets from its headers.
+Store::MessageHeader listFields(const Mime::Message &message, qsizetype rawSize, const QDateTime &received)
 {
-    const Mime::Message message = Mime::Parser::parse(raw);
     Store::MessageHeader h;
     h.internalDate = received;
     h.date = message.date;
-    h.size = raw.size();
+    h.size = rawSize;
     h.subject = message.subject;
     h.from = displayList(message.from);
     h.to = displayList(message.to);
@@ -147,6 +148,16 @@ Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDat
     for (const QByteArray &r : message.references)
         refs << bracketed(r);
     h.references = refs.join(u' ');
+    return h;
+}
+
+} // namespace
+
+Store::MessageHeader Pop3Poller::headerFromRaw(const QByteArray &raw, const QDateTime &received,
+                                               QString *searchText)
+{
+    const Mime::Message message = Mime::Parser::parse(raw);
+    Store::MessageHeader h = listFields(message, raw.size(), received);
     h.hasAttachments = !message.attachmentIndexes.isEmpty();
     const QString text = message.bestText();
     h.preview = text.left(kPreviewChars * 2).simplified().left(kPreviewChars);
@@ -166,22 +177,7 @@ Store::MessageHeader Pop3Poller::listHeaderFromRaw(const QByteArray &raw, const 
             break;
         }
     }
-    const Mime::Message message = Mime::Parser::parseHeaders(QByteArrayView(raw).first(end));
-    Store::MessageHeader h;
-    h.internalDate = received;
-    h.date = message.date;
-    h.size = raw.size();
-    h.subject = message.subject;
-    h.from = displayList(message.from);
-    h.to = displayList(message.to);
-    h.cc = displayList(message.cc);
-    h.messageId = bracketed(message.messageId);
-    h.inReplyTo = bracketed(message.inReplyTo);
-    QStringList refs;
-    for (const QByteArray &r : message.references)
-        refs << bracketed(r);
-    h.references = refs.join(u' ');
-    return h;
+    return listFields(Mime::Parser::parseHeaders(QByteArrayView(raw).first(end)), raw.size(), received);
 }
 
 bool Pop3Poller::pollOnce()
