@@ -81,6 +81,25 @@ public:
         return true;
     }
 
+    /// Stops the private server and starts it again on the same DIR (mail kept) with
+    /// @p startOptions (e.g. --no-condstore); the env values are read again (new ports).
+    /// False for a server named with --env, which is not ours to restart.
+    bool restart(const QStringList &startOptions, QTextStream &out)
+    {
+        if (!m_started)
+            return false;
+        QByteArray output;
+        run({QStringLiteral("stop"), m_dir->path()}, &output);
+        m_started = false;
+        if (run(QStringList{QStringLiteral("start"), m_dir->path()} + startOptions, &output) != 0) {
+            out << "could not restart " << tool() << ": " << output << Qt::endl;
+            return false;
+        }
+        m_started = true;
+        m_values.clear();
+        return open(m_dir->path() + QStringLiteral("/env"), out);
+    }
+
     [[nodiscard]] QString value(const QString &key) const { return m_values.value(key); }
     [[nodiscard]] quint16 port(const QString &key) const { return quint16(value(key).toUInt()); }
     [[nodiscard]] QList<QSslCertificate> ca() const
