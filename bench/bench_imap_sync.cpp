@@ -220,7 +220,7 @@ std::optional<InitialFloor> initialFloor(const Bench::MailHarness &h, int chunk)
     t.start();
     BareImap c;
     if (!c.connect(h, true) || !c.command("SELECT INBOX (CONDSTORE)") ||
-        !c.command("UID SEARCH RETURN (ALL) UID 1:*", true))
+        !c.command("UID SEARCH RETURN (ALL COUNT) UID 1:*", true))
         return std::nullopt;
     QList<quint32> uids = searchResult(c.last());
     if (uids.isEmpty())
@@ -267,6 +267,23 @@ protected:
 private:
     QList<QByteArray> m_commands;
 };
+
+bool g_showCommands = false; // --show-commands
+
+/// With --show-commands, what the floor is about to replay (each line shortened).
+void showCommands(QTextStream &out, const QList<QByteArray> &commands)
+{
+    if (!g_showCommands)
+        return;
+    for (qsizetype i = 0; i < commands.size(); ++i) {
+        if (i == 8 && commands.size() > 10) {
+            out << "    ... " << commands.size() - 9 << " more, the last:" << Qt::endl;
+            i = commands.size() - 1;
+        }
+        const QByteArray &command = commands.at(i);
+        out << "    C: " << (command.size() > 140 ? command.left(140) + "..." : command) << Qt::endl;
+    }
+}
 
 /// Replays @p commands on @p c one after another; seconds, or nullopt if one failed.
 std::optional<double> replay(BareImap &c, const QList<QByteArray> &commands)
@@ -401,13 +418,16 @@ int runImapSync(Bench::Context &c)
             count = c.args.at(++i).toInt();
         } else if (c.args.at(i) == u"--rounds" && i + 1 < c.args.size()) {
             rounds = c.args.at(++i).toInt();
+        } else if (c.args.at(i) == u"--show-commands") {
+            g_showCommands = true;
         } else {
             count = 0;
             break;
         }
     }
     if (count < 2000 || rounds < 1) {
-        c.out << "usage: tidings-bench imap-sync [--messages N (>= 2000, default 100000)] [--rounds R (5)]"
+        c.out << "usage: tidings-bench imap-sync [--messages N (>= 2000, default 100000)] [--rounds R (5)] "
+                 "[--show-commands]"
               << Qt::endl;
         return 2;
     }
@@ -533,6 +553,8 @@ int runImapSync(Bench::Context &c)
             times << r.seconds;
             floors << *f;
             commands = r.commands.size();
+            if (i == rounds - 1)
+                showCommands(out, r.commands);
         }
         const double b = median(times);
         out << line(QStringLiteral("b) no-change resync, QRESYNC (median of %1; %2 commands)")
@@ -575,6 +597,7 @@ int runImapSync(Bench::Context &c)
             const Run r = timedSyncFolder(sync, inbox, recorder, out);
             if (!r.ok)
                 return false;
+            showCommands(out, r.commands);
             const auto fKnown = replay(floor, r.commands.mid(0, r.knownCommands));
             const auto fRest = replay(floor, r.commands.mid(r.knownCommands));
             if (!fKnown || !fRest)
