@@ -167,8 +167,9 @@ QByteArray Part::decodedContent() const
     const QByteArrayView encoded = encodedContent();
     if (encoded.isEmpty())
         return {};
-    if (isMessage())
-        return encoded.toByteArray();
+    // An encapsulated message GMime parsed as such has no transfer encoding (its range is the
+    // original bytes); a message/rfc822 sent base64-encoded anyway (RFC 2046 §5.2.1 forbids it,
+    // mailers do it) is a leaf whose content must be decoded like any other.
     return Detail::transferDecode(encoded, transferEncoding);
 }
 

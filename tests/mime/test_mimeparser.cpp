@@ -180,6 +180,26 @@ private Q_SLOTS:
         QCOMPARE(m.parts.at(inner).embeddedSubject, QStringLiteral("Inner"));
     }
 
+    /// RFC 2046 §5.2.1 forbids base64 for message/rfc822, mailers send it anyway: GMime keeps
+    /// such a part as a leaf, and saving or opening it must give the decoded message.
+    void base64EncodedMessageRfc822_decodesOnDemand()
+    {
+        const QByteArray inner = "From: a@example.org\r\nSubject: Inner\r\n\r\nInner text.\r\n";
+        const QByteArray raw =
+            "From: b@example.org\r\nSubject: Outer\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+            "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+            "--b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            inner.toBase64() + "\r\n--b--\r\n";
+        const Message m = Parser::parse(raw);
+        const int index = m.partIndexBySection(QStringLiteral("2"));
+        QVERIFY(index >= 0);
+        const Part &part = m.parts.at(index);
+        QVERIFY(part.isMessage());
+        QCOMPARE(part.decodedContent(), inner);
+        QCOMPARE(part.size, inner.size());
+    }
+
     void multipartWithoutBoundary_isFlaggedAsCrafted()
     {
         const Message m = Parser::parse(corpus("missing-boundary.eml"));
