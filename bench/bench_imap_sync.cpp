@@ -519,7 +519,10 @@ int runImapSync(Bench::Context &c)
     }
     const qint64 peakRss = Bench::peakRssBytes();
     auto folder = Store::FolderStore(*db.value()).get(inbox);
+    QElapsedTimer uidsTimer;
+    uidsTimer.start();
     auto uids = Store::MessageStore(*db.value()).uids(inbox, folder ? folder->uidValidity : 0);
+    const double uidsSeconds = secondsOf(uidsTimer); // what every FolderSync pays first (loadCachedUids)
     if (!folder || !uids || uids->size() != count) {
         out << "imap-sync: INCOMPLETE: " << (uids ? uids->size() : -1) << " of " << count
             << " messages in the store" << Qt::endl;
@@ -536,6 +539,10 @@ int runImapSync(Bench::Context &c)
         << Qt::endl;
     out << line(QStringLiteral("a) initial header sync of INBOX"), initial, floorA->full,
                 QStringLiteral("<= 1.5x floor"), initial <= 1.5 * floorA->full)
+        << Qt::endl;
+    out << QStringLiteral(
+               "imap-sync local: MessageStore::uids of INBOX (FolderSync loads it before every resync): %1")
+               .arg(ms(uidsSeconds))
         << Qt::endl;
     out << QStringLiteral(
                "imap-sync a) CPU time of this process during the initial sync: %1 s (%2% of the wall "
