@@ -179,8 +179,8 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
     // times cheaper (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
     static const QString createStaging = QStringLiteral(
         "CREATE TEMP TABLE IF NOT EXISTS header_staging (account_id, folder_id, in_inbox, uidvalidity, uid, "
-        "modseq, flags, keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-        "message_id, in_reply_to, refs, has_attachments, preview, bodystructure)");
+        "modseq, flags, keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, "
+        "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure)");
     if (Error e = Statement(m_db, createStaging).exec())
         return e;
     if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
