@@ -613,10 +613,16 @@ int runImapSync(Bench::Context &c)
     {
         Sync::ImapSync sync(*db.value(), accountId, settingsFor(harness, &recorder), SystemClock::instance(),
                             options);
-        if (!timedSyncFolder(sync, inbox, recorder, out).ok) // connects; the first plain sweep
+        const Run warmUp = timedSyncFolder(sync, inbox, recorder, out); // connects; the first plain sweep
+        if (!warmUp.ok)
             return 1;
+        // The floor's connection replays the warm-up's commands (SELECT, the flag sweep) untimed,
+        // so its session is in Tidings's state: Dovecot's next SELECT on a session that swept
+        // 100,000 flags costs it tens of milliseconds (its own "Select completed" timing), a
+        // SELECT right after a SELECT about one.
         BareImap floor;
-        if (!floor.connect(harness, false) || !floor.command("SELECT INBOX")) {
+        if (!floor.connect(harness, false) || !floor.command("SELECT INBOX") ||
+            !replay(floor, warmUp.commands)) {
             out << "the bare client failed" << Qt::endl;
             return 1;
         }
