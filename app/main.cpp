@@ -64,9 +64,9 @@ int main(int argc, char *argv[])
 
     Tidings::Ui::MainWindow window;
     if (parser.isSet(demoOption))
-        window.showStatus(
-            QApplication::translate("main", "Demo accounts are not available yet: the demo server is "
-                                            "started, but accounts arrive with the account engine."));
+        window.showStatus(QApplication::translate("main",
+                                                  "Demo accounts are not available yet: the demo server is "
+                                                  "started, but accounts arrive with the account engine."));
     window.show();
     return QApplication::exec();
 }

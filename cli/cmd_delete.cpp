@@ -25,11 +25,13 @@ int deleteCommand(Context &c)
         return 2;
     }
     const auto mode = expunge ? Sync::DeleteMode::Expunge : Sync::DeleteMode::MoveToTrash;
-    return Mail::applyChange(c, "delete", *db, args,
-                             [&](Sync::LocalChanges &changes) { return changes.remove(args.messageIds, mode); });
+    return Mail::applyChange(c, "delete", *db, args, [&](Sync::LocalChanges &changes) {
+        return changes.remove(args.messageIds, mode);
+    });
 }
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("delete", "delete ACCOUNT FOLDER UID[,UID...] [--expunge] [--password-stdin] [--ca-file PEM]",
+TIDINGS_CLI_COMMAND("delete",
+                    "delete ACCOUNT FOLDER UID[,UID...] [--expunge] [--password-stdin] [--ca-file PEM]",
                     "delete messages (to Trash, or expunge)", &deleteCommand);

@@ -49,16 +49,19 @@ int flagCommand(Context &c)
         }
         const auto flag = flagNamed(spec.mid(1));
         if (!flag)
-            return Mail::fail(c, "flag", QStringLiteral("unknown flag \"%1\" (seen, flagged, answered, draft, deleted, "
-                                                        "forwarded, junk)")
-                                             .arg(spec.mid(1)));
+            return Mail::fail(c, "flag",
+                              QStringLiteral("unknown flag \"%1\" (seen, flagged, answered, draft, deleted, "
+                                             "forwarded, junk)")
+                                  .arg(spec.mid(1)));
         (spec[0] == u'+' ? add : remove) |= *flag;
     }
-    return Mail::applyChange(c, "flag", *db, args,
-                             [&](Sync::LocalChanges &changes) { return changes.setFlags(args.messageIds, add, remove); });
+    return Mail::applyChange(c, "flag", *db, args, [&](Sync::LocalChanges &changes) {
+        return changes.setFlags(args.messageIds, add, remove);
+    });
 }
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("flag", "flag ACCOUNT FOLDER UID[,UID...] (+|-)FLAG... [--password-stdin] [--ca-file PEM]",
+TIDINGS_CLI_COMMAND("flag",
+                    "flag ACCOUNT FOLDER UID[,UID...] (+|-)FLAG... [--password-stdin] [--ca-file PEM]",
                     "set or clear flags (seen, flagged, ...) on messages", &flagCommand);

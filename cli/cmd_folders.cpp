@@ -48,4 +48,5 @@ int foldersCommand(Context &c)
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("folders", "folders ACCOUNT [--json]", "list an account's folders from the profile", &foldersCommand);
+TIDINGS_CLI_COMMAND("folders", "folders ACCOUNT [--json]", "list an account's folders from the profile",
+                    &foldersCommand);

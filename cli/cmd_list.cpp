@@ -42,13 +42,13 @@ int listCommand(Context &c)
         }
         const bool unread = !(m.header.flags & Store::MessageFlag::Seen);
         c.out << m.header.uid << "\t" << (unread ? "*" : " ") << "\t"
-              << m.sortDate.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm")) << "\t" << m.header.from << "\t"
-              << m.header.subject << "\n";
+              << m.sortDate.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm")) << "\t" << m.header.from
+              << "\t" << m.header.subject << "\n";
     }
     return 0;
 }
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("list", "list ACCOUNT FOLDER [--limit N] [--json]", "list a folder's messages, newest first",
-                    &listCommand);
+TIDINGS_CLI_COMMAND("list", "list ACCOUNT FOLDER [--limit N] [--json]",
+                    "list a folder's messages, newest first", &listCommand);

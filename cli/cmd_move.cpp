@@ -24,8 +24,9 @@ int moveCommand(Context &c)
     auto target = Mail::folder(c, "move", *db, args.account, rest.first());
     if (!target)
         return 1;
-    return Mail::applyChange(c, "move", *db, args,
-                             [&](Sync::LocalChanges &changes) { return changes.move(args.messageIds, target->id); });
+    return Mail::applyChange(c, "move", *db, args, [&](Sync::LocalChanges &changes) {
+        return changes.move(args.messageIds, target->id);
+    });
 }
 
 } // namespace

@@ -62,8 +62,9 @@ int outboxCommand(Cli::Context &c)
             o.insert(QStringLiteral("recipients"), QJsonArray::fromStringList(item.recipients));
             o.insert(QStringLiteral("attempts"), item.attempts);
             o.insert(QStringLiteral("lastError"), item.lastError);
-            o.insert(QStringLiteral("nextAttempt"),
-                     item.nextAttemptAt.isValid() ? QJsonValue(item.nextAttemptAt.toString(Qt::ISODate)) : QJsonValue());
+            o.insert(QStringLiteral("nextAttempt"), item.nextAttemptAt.isValid()
+                                                        ? QJsonValue(item.nextAttemptAt.toString(Qt::ISODate))
+                                                        : QJsonValue());
             o.insert(QStringLiteral("sentCopy"), item.sentCopyAppended);
             o.insert(QStringLiteral("size"), item.rawMessage.size());
             o.insert(QStringLiteral("created"), item.createdAt.toString(Qt::ISODate));
@@ -76,8 +77,9 @@ int outboxCommand(Cli::Context &c)
             c.out << "    why: " << item.lastError << Qt::endl;
         if (item.state == Store::OutboxItem::State::Failed) {
             c.out << "    "
-                  << (item.nextAttemptAt.isValid() ? QStringLiteral("next attempt: ") + item.nextAttemptAt.toString(Qt::ISODate)
-                                                   : QStringLiteral("not retried on its own"))
+                  << (item.nextAttemptAt.isValid()
+                          ? QStringLiteral("next attempt: ") + item.nextAttemptAt.toString(Qt::ISODate)
+                          : QStringLiteral("not retried on its own"))
                   << " (" << item.attempts << " attempts)" << Qt::endl;
         } else if (item.state == Store::OutboxItem::State::Uncertain) {
             c.out << "    it may have been delivered; it is not sent again unless you ask" << Qt::endl;
@@ -95,4 +97,5 @@ int outboxCommand(Cli::Context &c)
 
 } // namespace
 
-TIDINGS_CLI_COMMAND("outbox", "outbox [--all] [--json]", "list the messages waiting to be sent, and why", &outboxCommand);
+TIDINGS_CLI_COMMAND("outbox", "outbox [--all] [--json]", "list the messages waiting to be sent, and why",
+                    &outboxCommand);

@@ -147,7 +147,8 @@ int sendCommand(Cli::Context &c)
     if (!outgoing)
         return 1;
     QString incoming;
-    if (account->settings.incomingProtocol == Account::IncomingProtocol::Imap && !account->settings.quirks.serverSavesSent) {
+    if (account->settings.incomingProtocol == Account::IncomingProtocol::Imap &&
+        !account->settings.quirks.serverSavesSent) {
         auto secret = Cli::readSecret(*account, Account::incomingSecretPurpose, "send", c.err);
         if (!secret)
             return 1;
@@ -190,9 +191,10 @@ int sendCommand(Cli::Context &c)
         c.out << Qt::endl;
         return 0;
     case Store::OutboxItem::State::Uncertain:
-        c.err << "tidings-cli send: delivery uncertain: the connection ended after the message and before the "
-                 "server's answer; it stays in the outbox and is not sent again on its own ("
-              << ours->smtp.error.toString() << ")" << Qt::endl;
+        c.err
+            << "tidings-cli send: delivery uncertain: the connection ended after the message and before the "
+               "server's answer; it stays in the outbox and is not sent again on its own ("
+            << ours->smtp.error.toString() << ")" << Qt::endl;
         return 1;
     default:
         c.err << "tidings-cli send: not sent: " << ours->smtp.error.toString();
@@ -210,4 +212,5 @@ int sendCommand(Cli::Context &c)
 TIDINGS_CLI_COMMAND("send",
                     "send --account NAME --to ADDR [--cc ADDR] [--bcc ADDR] [--subject S] [--body-file F] "
                     "[--attach F]... [--password-stdin]",
-                    "send a message through the account's outbox and print each recipient's answer", &sendCommand);
+                    "send a message through the account's outbox and print each recipient's answer",
+                    &sendCommand);

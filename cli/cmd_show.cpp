@@ -23,7 +23,8 @@ int showCommand(Context &c)
     bool uidOk = false;
     const quint32 uid = args.size() == 3 ? args.at(2).toUInt(&uidOk) : 0;
     if (missing || args.size() != 3 || !uidOk || uid == 0) {
-        c.err << "usage: tidings-cli show ACCOUNT FOLDER UID [--json] [--password-stdin] [--ca-file PEM]" << Qt::endl;
+        c.err << "usage: tidings-cli show ACCOUNT FOLDER UID [--json] [--password-stdin] [--ca-file PEM]"
+              << Qt::endl;
         return 2;
     }
     auto db = Mail::openProfile(c, "show");
@@ -39,7 +40,8 @@ int showCommand(Context &c)
     if (!found)
         return Mail::fail(c, "show", found.error().toString());
     if (!found.value())
-        return Mail::fail(c, "show", QStringLiteral("%1 has no message with UID %2").arg(folder->displayName).arg(uid));
+        return Mail::fail(c, "show",
+                          QStringLiteral("%1 has no message with UID %2").arg(folder->displayName).arg(uid));
     const Store::StoredMessage message = *found.value();
 
     std::optional<QString> password;
@@ -57,7 +59,8 @@ int showCommand(Context &c)
     });
     loop.exec();
     if (auto *e = std::get_if<Error>(&raw))
-        return Mail::fail(c, "show", QStringLiteral("the message could not be fetched: %1").arg(e->toString()));
+        return Mail::fail(c, "show",
+                          QStringLiteral("the message could not be fetched: %1").arg(e->toString()));
     const Mime::Message parsed = Mime::Parser::parse(std::get<QByteArray>(raw));
     const QString text = parsed.bestText();
 

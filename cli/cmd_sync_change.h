@@ -52,7 +52,8 @@ inline std::optional<int> parseChange(Context &c, const char *command, Store::Da
         if (!m)
             return fail(c, command, m.error().toString());
         if (!m.value())
-            return fail(c, command, QStringLiteral("%1 has no message with UID %2").arg(f->displayName).arg(uid));
+            return fail(c, command,
+                        QStringLiteral("%1 has no message with UID %2").arg(f->displayName).arg(uid));
         out->messageIds << m.value()->id;
     }
     *rest = args.mid(3);
@@ -73,7 +74,8 @@ inline int applyChange(Context &c, const char *command, Store::Database &db, con
         return fail(c, command, e.toString());
     auto sync = engine->imapSync(args.account.id);
     if (auto *e = std::get_if<Error>(&sync)) {
-        c.out << "Changed locally; it will be sent to the server by the next sync (" << e->detail << ")." << Qt::endl;
+        c.out << "Changed locally; it will be sent to the server by the next sync (" << e->detail << ")."
+              << Qt::endl;
         return 0;
     }
     QEventLoop loop;
