@@ -87,16 +87,9 @@ int runSmtp(Bench::Context &c)
 {
     int count = 1000;
     QString envFile;
-    for (qsizetype i = 0; i < c.args.size(); ++i) {
-        if (c.args.at(i) == u"--env" && i + 1 < c.args.size())
-            envFile = c.args.at(++i);
-        else
-            count = c.args.at(i).toInt();
-    }
-    if (count <= 0) {
-        c.out << "usage: tidings-bench smtp [COUNT] [--env DIR/env]" << Qt::endl;
+    if (!Bench::MailHarness::countAndEnv(c.args, count, envFile, c.out,
+                                         "tidings-bench smtp [COUNT] [--env DIR/env]"))
         return 2;
-    }
     Bench::MailHarness harness;
     if (!harness.open(envFile, c.out))
         return 1;

@@ -29,6 +29,23 @@ public:
     }
 
     /// tools/mailserver from TIDINGS_SOURCE_DIR, or found above the executable.
+    /// The arguments `[COUNT] [--env DIR/env]` shared by the harness benchmarks; false (after
+    /// printing @p usage) when COUNT is not a positive number.
+    static bool countAndEnv(const QStringList &args, int &count, QString &envFile, QTextStream &out,
+                            const char *usage)
+    {
+        for (qsizetype i = 0; i < args.size(); ++i) {
+            if (args.at(i) == u"--env" && i + 1 < args.size())
+                envFile = args.at(++i);
+            else
+                count = args.at(i).toInt();
+        }
+        if (count > 0)
+            return true;
+        out << "usage: " << usage << Qt::endl;
+        return false;
+    }
+
     static QString tool()
     {
         QString source = qEnvironmentVariable("TIDINGS_SOURCE_DIR");

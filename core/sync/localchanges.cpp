@@ -41,7 +41,21 @@ QByteArray json(const QJsonObject &o)
 }
 
 /// The UIDs of the messages that have one under the folder's current UIDVALIDITY.
-Imap::UidSet serverUids(const LocalChanges *, const Store::Folder &folder, const QList<Store::StoredMessage> &messages)
+/// A pending operation on @p uids of @p folder (a message operation: folder, UIDVALIDITY, UIDs).
+Op messageOperation(const Store::Folder &folder, Op::Kind kind, const Imap::UidSet &uids)
+{
+    Op op;
+    op.accountId = folder.accountId;
+    op.kind = kind;
+    op.folderId = folder.id;
+    op.folderName = folder.name;
+    op.uidValidity = folder.uidValidity;
+    op.uids = QString::fromLatin1(uids.toByteArray());
+    return op;
+}
+
+Imap::UidSet serverUids(const LocalChanges *, const Store::Folder &folder,
+                        const QList<Store::StoredMessage> &messages)
 {
     Imap::UidSet set;
     for (const Store::StoredMessage &m : messages) {
@@ -53,9 +67,10 @@ Imap::UidSet serverUids(const LocalChanges *, const Store::Folder &folder, const
 
 } // namespace
 
-LocalChanges::LocalChanges(Store::Database &db, QObject *parent) : QObject(parent), m_db(db)
-{
-}
+LocalChanges::LocalChanges(Store::Database &db, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+{}
 
 Store::Result<QList<LocalChanges::Group>> LocalChanges::group(const QList<qint64> &messageIds)
 {
@@ -81,7 +96,8 @@ Store::Result<QList<LocalChanges::Group>> LocalChanges::group(const QList<qint64
     return groups;
 }
 
-Error LocalChanges::setFlags(const QList<qint64> &messageIds, Store::MessageFlags add, Store::MessageFlags remove)
+Error LocalChanges::setFlags(const QList<qint64> &messageIds, Store::MessageFlags add,
+                             Store::MessageFlags remove)
 {
     auto groups = group(messageIds);
     if (!groups)
@@ -96,14 +112,9 @@ Error LocalChanges::setFlags(const QList<qint64> &messageIds, Store::MessageFlag
         const Imap::UidSet uids = serverUids(this, g.folder, g.messages);
         if (uids.isEmpty())
             continue;
-        Op op;
-        op.accountId = g.folder.accountId;
-        op.kind = Op::Kind::StoreFlags;
-        op.folderId = g.folder.id;
-        op.folderName = g.folder.name;
-        op.uidValidity = g.folder.uidValidity;
-        op.uids = QString::fromLatin1(uids.toByteArray());
-        op.payload = json({{QStringLiteral("add"), atomsJson(add)}, {QStringLiteral("remove"), atomsJson(remove)}});
+        Op op = messageOperation(g.folder, Op::Kind::StoreFlags, uids);
+        op.payload =
+            json({{QStringLiteral("add"), atomsJson(add)}, {QStringLiteral("remove"), atomsJson(remove)}});
         auto id = Store::PendingOperationStore(m_db).enqueue(op);
         if (!id)
             return id.error();
@@ -141,7 +152,8 @@ Error LocalChanges::moveOrCopy(const QList<qint64> &messageIds, qint64 targetFol
     QList<qint64> accounts;
     for (const Group &g : groups.value()) {
         if (g.folder.accountId != target->accountId)
-            return Error::make(Error::Kind::Config, QStringLiteral("moving between accounts is not a server operation"));
+            return Error::make(Error::Kind::Config,
+                               QStringLiteral("moving between accounts is not a server operation"));
         if (g.folder.id == targetFolderId)
             continue;
         QJsonArray rows;
@@ -166,13 +178,7 @@ Error LocalChanges::moveOrCopy(const QList<qint64> &messageIds, qint64 targetFol
         }
         if (uids.isEmpty())
             continue;
-        Op op;
-        op.accountId = g.folder.accountId;
-        op.kind = move ? Op::Kind::Move : Op::Kind::Copy;
-        op.folderId = g.folder.id;
-        op.folderName = g.folder.name;
-        op.uidValidity = g.folder.uidValidity;
-        op.uids = QString::fromLatin1(uids.toByteArray());
+        Op op = messageOperation(g.folder, move ? Op::Kind::Move : Op::Kind::Copy, uids);
         op.targetFolderName = target->name;
         op.payload = json({{QStringLiteral("messages"), rows}});
         auto id = Store::PendingOperationStore(m_db).enqueue(op);
@@ -237,13 +243,7 @@ Error LocalChanges::remove(const QList<qint64> &messageIds, DeleteMode mode)
         const Imap::UidSet uids = serverUids(this, g.folder, g.messages);
         if (uids.isEmpty())
             continue;
-        Op op;
-        op.accountId = g.folder.accountId;
-        op.kind = Op::Kind::Expunge;
-        op.folderId = g.folder.id;
-        op.folderName = g.folder.name;
-        op.uidValidity = g.folder.uidValidity;
-        op.uids = QString::fromLatin1(uids.toByteArray());
+        Op op = messageOperation(g.folder, Op::Kind::Expunge, uids);
         auto id = Store::PendingOperationStore(m_db).enqueue(op);
         if (!id)
             return id.error();
@@ -269,9 +269,11 @@ Store::Result<qint64> LocalChanges::append(qint64 folderId, const QByteArray &ra
     const qsizetype end = raw.indexOf("\r\n\r\n") >= 0 ? raw.indexOf("\r\n\r\n") : raw.indexOf("\n\n");
     const QByteArray head = raw.left(end < 0 ? raw.size() : end);
     static const QRegularExpression subject(QStringLiteral("^Subject:[ \\t]*(.*)$"),
-                                            QRegularExpression::MultilineOption | QRegularExpression::CaseInsensitiveOption);
+                                            QRegularExpression::MultilineOption |
+                                                QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression messageId(QStringLiteral("^Message-ID:[ \\t]*(<[^>\\r\\n]*>)"),
-                                              QRegularExpression::MultilineOption | QRegularExpression::CaseInsensitiveOption);
+                                              QRegularExpression::MultilineOption |
+                                                  QRegularExpression::CaseInsensitiveOption);
     const QString headText = QString::fromUtf8(head);
     if (const auto m = subject.match(headText); m.hasMatch())
         h.subject = m.captured(1).trimmed();
@@ -302,7 +304,8 @@ Store::Result<qint64> LocalChanges::append(qint64 folderId, const QByteArray &ra
     return id.value();
 }
 
-Store::Result<qint64> LocalChanges::createFolder(qint64 accountId, const QString &displayName, const QString &delimiter)
+Store::Result<qint64> LocalChanges::createFolder(qint64 accountId, const QString &displayName,
+                                                 const QString &delimiter)
 {
     Store::Folder f;
     f.accountId = accountId;
@@ -316,7 +319,8 @@ Store::Result<qint64> LocalChanges::createFolder(qint64 accountId, const QString
     if (!existing)
         return existing.error();
     if (existing.value() != 0)
-        return Error::make(Error::Kind::Config, QStringLiteral("a folder \"%1\" already exists").arg(displayName));
+        return Error::make(Error::Kind::Config,
+                           QStringLiteral("a folder \"%1\" already exists").arg(displayName));
     auto id = Store::FolderStore(m_db).upsert(accountId, f);
     if (!id)
         return id.error();
@@ -352,7 +356,8 @@ Error LocalChanges::renameFolder(qint64 folderId, const QString &newDisplayName)
     op.folderId = folderId;
     op.folderName = folder->name;
     op.targetFolderName = newName;
-    op.payload = json({{QStringLiteral("display"), folder->displayName}, {QStringLiteral("to"), newDisplayName}});
+    op.payload =
+        json({{QStringLiteral("display"), folder->displayName}, {QStringLiteral("to"), newDisplayName}});
     auto opId = Store::PendingOperationStore(m_db).enqueue(op);
     if (!opId)
         return opId.error();
