@@ -7,6 +7,8 @@
 
 #include <QSslSocket>
 
+#include <atomic>
+
 namespace Tidings::Imap {
 
 namespace {
@@ -760,6 +762,7 @@ void Session::handleUntagged(const Response &response)
         if (mailboxContext) {
             if (m_mailbox.exists > 0)
                 --m_mailbox.exists;
+            ++m_removals;
             Q_EMIT expungeReceived(expunge->seq);
             Q_EMIT mailboxChanged();
         }
@@ -770,6 +773,7 @@ void Session::handleUntagged(const Response &response)
                 const quint64 n = vanished->uids.size();
                 m_mailbox.exists = n >= m_mailbox.exists ? 0 : m_mailbox.exists - std::uint32_t(n);
             }
+            ++m_removals;
             Q_EMIT vanishedReceived(vanished->uids, vanished->earlier);
             if (!vanished->earlier)
                 Q_EMIT mailboxChanged();
@@ -1024,6 +1028,9 @@ void Session::beginSelect(const QByteArray &mailbox, bool readOnly)
     m_mailbox.name = mailbox;
     m_mailbox.readOnly = readOnly;
     m_selecting = true;
+    static std::atomic<quint64> serials{0};
+    m_selectionSerial = ++serials;
+    m_removals = 0;
     setState(State::Authenticated);
 }
 

@@ -117,6 +117,12 @@ public:
     [[nodiscard]] const QList<QByteArray> &enabledExtensions() const { return m_enabled; }
     [[nodiscard]] bool isEnabled(QByteArrayView extension) const;
     [[nodiscard]] const SelectedMailbox &selectedMailbox() const { return m_mailbox; }
+    /// Names the current selection: a new value with every SELECT or EXAMINE sent, unique across
+    /// every Session of the process, so a saved value can only ever match this very selection.
+    [[nodiscard]] quint64 selectionSerial() const { return m_selectionSerial; }
+    /// EXPUNGE and VANISHED responses received for the selected mailbox since it was selected.
+    /// With selectionSerial() and EXISTS it tells a client that nothing left the mailbox.
+    [[nodiscard]] quint64 removalCount() const { return m_removals; }
     /// The error that ended the last connection.
     [[nodiscard]] const Error &lastError() const { return m_lastError; }
     /// The certificate problem behind a Kind::Tls error, if that was the cause.
@@ -246,6 +252,8 @@ private:
     QList<QByteArray> m_enabled;
     SelectedMailbox m_mailbox;
     bool m_selecting = false;
+    quint64 m_selectionSerial = 0;
+    quint64 m_removals = 0;
     Error m_lastError;
     QString m_byeText;
     bool m_ready = false;

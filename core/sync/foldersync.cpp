@@ -67,7 +67,10 @@ void FolderSync::start()
         fail(Error::make(Error::Kind::Cancelled, QStringLiteral("the connection is gone")));
         return;
     }
-    select();
+    if (keptSelectionHolds())
+        confirmKeptSelection();
+    else
+        select();
 }
 
 void FolderSync::select()
@@ -92,6 +95,8 @@ void FolderSync::onSelected(const Imap::SelectedMailbox &mailbox, const QList<Im
                             const Imap::UidSet &vanished)
 {
     m_mailbox = mailbox;
+    m_startSelection = m_session ? m_session->selectionSerial() : 0;
+    m_startRemovals = m_session ? m_session->removalCount() : 0;
     if (mailbox.uidValidity == 0) {
         fail(Error::make(Error::Kind::Protocol, QStringLiteral("%1: the server did not report a UIDVALIDITY")
                                                     .arg(m_folder.displayName)));
@@ -446,7 +451,49 @@ void FolderSync::complete()
     m_finished = true;
     for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
         disconnect(c);
+    // Nothing left the mailbox and nothing arrived that is not cached since this sync's SELECT
+    // (or NOOP): the next sync may start from this selection.
+    if (m_mode == SyncMode::Plain && m_session && m_session->state() == Imap::Session::State::Selected
+        && m_session->selectionSerial() == m_startSelection && m_session->removalCount() == m_startRemovals
+        && !m_session->selectedMailbox().readOnly && m_mailbox.uidNext != 0
+        && m_session->selectedMailbox().exists == quint32(m_cached.size()))
+        m_leaves = KeptSelection{m_startSelection, m_startRemovals, m_folder.uidValidity, m_mailbox.uidNext,
+                                 quint32(m_cached.size())};
     Q_EMIT finished(Error());
+}
+
+bool FolderSync::keptSelectionHolds() const
+{
+    if (!m_kept || m_mode != SyncMode::Plain || !m_session || m_session->state() != Imap::Session::State::Selected)
+        return false;
+    const Imap::SelectedMailbox &mailbox = m_session->selectedMailbox();
+    return m_session->selectionSerial() == m_kept->selectionSerial && m_session->removalCount() == m_kept->removalCount
+        && mailbox.exists == m_kept->count && !mailbox.readOnly && m_kept->uidNext != 0
+        && m_folder.uidValidity == m_kept->uidValidity && m_folder.uidNext == m_kept->uidNext;
+}
+
+void FolderSync::confirmKeptSelection()
+{
+    // RFC 9051 §6.1.2, §7.4.1: the server reports EXISTS and EXPUNGE in the NOOP's response at
+    // the latest. If it reported none, the mailbox is what the previous sync left, and the rest
+    // goes on exactly as after a SELECT that returned the same EXISTS and UIDNEXT. Anything
+    // else: a real SELECT.
+    auto *job = new Imap::NoopJob(m_session);
+    connect(job, &Imap::Job::finished, this, [this, job] {
+        if (job->error()) {
+            fail(job->error());
+            return;
+        }
+        if (!keptSelectionHolds()) {
+            select();
+            return;
+        }
+        Imap::SelectedMailbox mailbox = m_session->selectedMailbox();
+        mailbox.uidValidity = m_kept->uidValidity;
+        mailbox.uidNext = m_kept->uidNext;
+        onSelected(mailbox, {}, {});
+    });
+    job->start();
 }
 
 void FolderSync::fail(const Error &error)

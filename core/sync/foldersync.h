@@ -11,6 +11,7 @@
 #include <QPointer>
 
 #include <functional>
+#include <optional>
 
 namespace Tidings::Store {
 class Database;
@@ -45,6 +46,20 @@ struct FolderSyncResult {
     int flagUpdates = 0;
 };
 
+/// Plain mode: the selection a finished sync left on its session. While the session still holds
+/// that very selection (Session::selectionSerial()), has received no EXPUNGE or VANISHED since
+/// (Session::removalCount()) and its EXISTS still equals the cached count, nothing arrived and
+/// nothing left: the next sync of the folder confirms that with a NOOP, which lets the server
+/// report any change, instead of a new SELECT (a SELECT of a large mailbox costs the server tens
+/// of milliseconds; docs/sync.md#benchmark).
+struct KeptSelection {
+    quint64 selectionSerial = 0;
+    quint64 removalCount = 0;
+    quint32 uidValidity = 0;
+    quint32 uidNext = 0;
+    quint32 count = 0; ///< server messages in the cache when the sync finished
+};
+
 /// Brings one folder of the store to the server's state over an authenticated Session.
 ///
 /// Invariants.
@@ -77,6 +92,12 @@ public:
     void start();
     [[nodiscard]] const FolderSyncResult &result() const { return m_result; }
     [[nodiscard]] qint64 folderId() const { return m_folderId; }
+    /// What the previous sync of this folder left on this session (ImapSync keeps it); used only
+    /// in plain mode and only while it still holds (see KeptSelection).
+    void setKeptSelection(const std::optional<KeptSelection> &kept) { m_kept = kept; }
+    /// After a successful plain-mode sync: the selection it leaves, if the session still holds
+    /// it unchanged.
+    [[nodiscard]] const std::optional<KeptSelection> &keptSelection() const { return m_leaves; }
 
     /// The mode a session supports: QRESYNC only when it was ENABLEd.
     [[nodiscard]] static SyncMode modeFor(const Imap::Session &session, bool allowCondStore = true);
@@ -90,6 +111,8 @@ Q_SIGNALS:
 
 private:
     void select();
+    [[nodiscard]] bool keptSelectionHolds() const;
+    void confirmKeptSelection();
     void onSelected(const Imap::SelectedMailbox &mailbox, const QList<Imap::Fetch> &changes, const Imap::UidSet &vanished);
     void fetchChangedSince();
     void findNewUids();
@@ -125,6 +148,10 @@ private:
     FolderSyncResult m_result;
     bool m_finished = false;
     QList<QMetaObject::Connection> m_sessionConnections;
+    std::optional<KeptSelection> m_kept;   ///< what the previous sync left, if any
+    std::optional<KeptSelection> m_leaves; ///< what this one leaves
+    quint64 m_startSelection = 0;          ///< the session's selection when reconciling began
+    quint64 m_startRemovals = 0;
 };
 
 } // namespace Tidings::Sync

@@ -402,10 +402,14 @@ void ImapSync::syncNextFolder()
     FolderSyncOptions options = m_options.folder;
     options.sweepFlags = m_sweepPass;
     auto *sync = new FolderSync(m_session, m_db, m_folderQueue.takeFirst(), m_mode, options, this);
+    if (m_kept && m_keptFolder == sync->folderId())
+        sync->setKeptSelection(m_kept);
     connect(sync, &FolderSync::progress, this, &ImapSync::progress);
     connect(sync, &FolderSync::newMail, this, &ImapSync::newMail);
     connect(sync, &FolderSync::finished, this, [this, sync](const Error &error) {
         sync->deleteLater();
+        m_keptFolder = sync->folderId();
+        m_kept = error ? std::nullopt : sync->keptSelection();
         if (error.kind == Error::Kind::ServerNo || error.kind == Error::Kind::ServerBad) {
             // One folder the server refuses (gone since LIST, no permission) does not stop the rest.
             Q_EMIT folderFailed(sync->folderId(), error);

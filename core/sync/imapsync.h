@@ -130,6 +130,9 @@ private:
     QList<qint64> m_folderList;
     bool m_sweepPass = false;
     SyncMode m_mode = SyncMode::Plain;
+    /// Plain mode: the folder whose selection the last folder sync left unchanged on m_session.
+    qint64 m_keptFolder = 0;
+    std::optional<KeptSelection> m_kept;
 };
 
 } // namespace Tidings::Sync

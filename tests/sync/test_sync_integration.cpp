@@ -4,6 +4,7 @@
 #include "tests/sync/synctesthelpers.h"
 #include "core/store/partstore.h"
 #include "core/store/pendingoperationstore.h"
+#include "core/sync/imapsync.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -139,6 +140,63 @@ private Q_SLOTS:
         auto folder = Store::FolderStore(*db.value()).findByName(account, projects);
         QVERIFY(folder && folder.value() != 0);
         QCOMPARE(storeState(*db.value(), account, projects).size(), 1);
+    }
+
+    void plainResync_keptSelection_noopWhenUnchanged_serverStateAfterChanges()
+    {
+        // Without CONDSTORE (as on Yandex): a resync on a session that still has INBOX selected
+        // and heard of no change confirms it with a NOOP instead of a new SELECT; another
+        // client's expunge plus a delivery (the same count) is still found.
+        const MailUser user = freshUser();
+        for (int i = 1; i <= 4; ++i)
+            QVERIFY(deliver(user, "Kept " + QByteArray::number(i)));
+        Test::TestProfile profile;
+        auto db = Store::Database::open(profile.path());
+        QVERIFY(db);
+        const qint64 account = addAccount(*db.value(), m_env, user);
+        ImapSyncOptions options;
+        options.useCondStore = false;
+        ImapSync sync(*db.value(), account, harnessSettings(m_env, user), SystemClock::instance(), options);
+        auto runSync = [&sync](const std::function<void()> &start) {
+            QSignalSpy done(&sync, &ImapSync::finished);
+            start();
+            return done.wait(60000) ? done.first().first().value<Error>()
+                                    : Error::make(Error::Kind::Timeout, QStringLiteral("no finish"));
+        };
+        QCOMPARE(runSync([&sync] { sync.syncAll(); }), Error());
+        const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
+        QCOMPARE(runSync([&] { sync.syncFolder(inbox); }), Error()); // INBOX selected again
+        const quint64 selection = sync.session()->selectionSerial();
+        QCOMPARE(runSync([&] { sync.syncFolder(inbox); }), Error());
+        QCOMPARE(sync.session()->selectionSerial(), selection); // NOOP, no SELECT
+
+        auto other = otherClient(m_env, user);
+        QVERIFY(other);
+        Imap::SelectJob select(other.get());
+        select.setMailbox(QStringLiteral("INBOX"));
+        QVERIFY(run(&select));
+        Imap::StoreJob del(other.get());
+        del.setUids(Imap::UidSet{2});
+        del.setFlags({"\\Deleted"});
+        QVERIFY(run(&del));
+        Imap::ExpungeJob expunge(other.get());
+        expunge.setUids(Imap::UidSet{2});
+        QVERIFY(run(&expunge));
+        Imap::StoreJob flag(other.get());
+        flag.setUids(Imap::UidSet{3});
+        flag.setFlags({"\\Flagged"});
+        QVERIFY(run(&flag));
+        QVERIFY(deliver(user, "Kept 5"));
+
+        QCOMPARE(runSync([&] { sync.syncFolder(inbox); }), Error());
+        QVERIFY(sync.session()->selectionSerial() != selection); // the NOOP heard the change
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
+        QCOMPARE(storeState(*db.value(), account, "INBOX").size(), 4);
+
+        const quint64 after = sync.session()->selectionSerial();
+        QCOMPARE(runSync([&] { sync.syncFolder(inbox); }), Error());
+        QCOMPARE(sync.session()->selectionSerial(), after);
+        COMPARE_WITH_SERVER(*db.value(), account, *other, "INBOX");
     }
 
     void resync_folderDeletedAndRecreated_dropsOldCache()

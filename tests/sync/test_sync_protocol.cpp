@@ -112,11 +112,13 @@ struct Fixture {
     Error sync(SyncMode mode, FolderSyncOptions options = {})
     {
         FolderSync fs(session.get(), *db, folder, mode, options);
+        fs.setKeptSelection(kept); // as ImapSync does: what the previous sync left
         QSignalSpy done(&fs, &FolderSync::finished);
         fs.start();
         if (done.isEmpty() && !done.wait(10000))
             return Error::make(Error::Kind::Timeout, QStringLiteral("no finish"));
         result = fs.result();
+        kept = fs.keptSelection();
         return done.first().first().value<Error>();
     }
 
@@ -129,6 +131,7 @@ struct Fixture {
     qint64 account = 0;
     qint64 folder = 0;
     FolderSyncResult result;
+    std::optional<KeptSelection> kept;
 };
 
 #define VERIFY_SCRIPT(server)                                                                                    \
@@ -232,6 +235,115 @@ private Q_SLOTS:
         QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3, 4, 5, 7, 8}));
         QCOMPARE(f.result.expunged, 1);
         QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 8).value()->header.flags & Store::MessageFlag::Flagged);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void plain_keptSelection_unchanged_noopInsteadOfSelect_flagsStillSwept()
+    {
+        // The second and third syncs find the selection the first left: a NOOP, no SELECT.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 NOOP\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 UID FETCH 1:3 (UID FLAGS)\n"
+                                 "S: * 2 FETCH (UID 2 FLAGS (\\Seen))\n"
+                                 "S: A004 OK\n"
+                                 "C: A005 NOOP\n"
+                                 "S: A005 OK\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3}, 4, 0);
+        FolderSyncOptions known;
+        known.sweepFlags = false;
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QVERIFY(f.kept.has_value());
+        QCOMPARE(f.kept->count, 3u);
+        QCOMPARE(f.sync(SyncMode::Plain), Error()); // the sweep pass
+        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 2).value()->header.flags & Store::MessageFlag::Seen);
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3}));
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 4u);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void plain_keptSelection_expungeAndArrivalInNoop_selectsAgain_bothFound()
+    {
+        // One message leaves and one arrives: EXISTS is unchanged, but the EXPUNGE spoils the
+        // kept selection, and the SELECT's UIDNEXT shows the arrival.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 NOOP\n"
+                                 "S: * 2 EXPUNGE\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: A003 OK\n"
+                                 "C: A004 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 5] x\n"
+                                 "S: A004 OK [READ-WRITE] done\n"
+                                 "C: A005 UID SEARCH RETURN (ALL COUNT) UID 4:*\n"
+                                 "S: * ESEARCH (TAG \"A005\") UID ALL 4 COUNT 1\n"
+                                 "S: A005 OK\n"
+                                 "C: A006 UID FETCH 4 ")
+                      + HeaderItems + QStringLiteral("\n") + header(3, 4, QStringLiteral("four"))
+                      + QStringLiteral("S: A006 OK\n"
+                                       "C: A007 UID SEARCH RETURN (ALL COUNT) UID 1:4\n"
+                                       "S: * ESEARCH (TAG \"A007\") UID ALL 1,3:4 COUNT 3\n"
+                                       "S: A007 OK\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3}, 4, 0);
+        FolderSyncOptions known;
+        known.sweepFlags = false;
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QVERIFY(f.kept.has_value());
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 3, 4}));
+        QCOMPARE(f.result.expunged, 1);
+        QCOMPARE(f.result.newUids, QList<quint32>{4});
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 5u);
+        VERIFY_SCRIPT(f.server);
+    }
+
+    void plain_keptSelection_anotherSelectInBetween_selectsAgain()
+    {
+        // Someone else selected a mailbox on the session: the kept selection no longer holds,
+        // even when the same mailbox is selected again with the same counts.
+        Fixture f(QStringLiteral("ESEARCH"),
+                  QStringLiteral("C: A002 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A002 OK [READ-WRITE] done\n"
+                                 "C: A003 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A003 OK [READ-WRITE] done\n"
+                                 "C: A004 SELECT INBOX\n"
+                                 "S: * 3 EXISTS\n"
+                                 "S: * OK [UIDVALIDITY 7] x\n"
+                                 "S: * OK [UIDNEXT 4] x\n"
+                                 "S: A004 OK [READ-WRITE] done\n"));
+        QVERIFY(f.login());
+        f.seed({1, 2, 3}, 4, 0);
+        FolderSyncOptions known;
+        known.sweepFlags = false;
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QVERIFY(f.kept.has_value());
+        auto *select = new Imap::SelectJob(f.session.get());
+        select->setMailbox(QStringLiteral("INBOX"));
+        QSignalSpy selected(select, &Imap::Job::finished);
+        select->start();
+        QVERIFY(selected.wait(10000));
+        QCOMPARE(f.sync(SyncMode::Plain, known), Error());
+        QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3}));
         VERIFY_SCRIPT(f.server);
     }
 
