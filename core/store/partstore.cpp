@@ -7,8 +7,15 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QRandomGenerator>
 #include <QSet>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace Tidings::Store {
@@ -18,8 +25,62 @@ namespace {
 QString partFileName(qint64 messageId, const QString &section)
 {
     // Sections may hold spaces and parentheses (HEADER.FIELDS (...)); a hash keeps names plain.
-    const QByteArray hash = QCryptographicHash::hash(section.toUtf8(), QCryptographicHash::Sha1).toHex().left(16);
+    const QByteArray hash =
+        QCryptographicHash::hash(section.toUtf8(), QCryptographicHash::Sha1).toHex().left(16);
     return QStringLiteral("%1-%2.part").arg(messageId).arg(QString::fromLatin1(hash));
+}
+
+QString errnoText()
+{
+    return QString::fromLocal8Bit(std::strerror(errno));
+}
+
+/// fsync of a directory, so a file created in it survives a power cut with its name.
+bool syncDirectory(const QString &path)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::fsync(fd) == 0;
+    ::close(fd);
+    return ok;
+}
+
+/// Writes every part's bytes, in order, to @p fd (a new, empty file).
+bool writeAll(int fd, const QList<PackedPart> &parts)
+{
+    constexpr int kBatch = 256; // well below IOV_MAX
+    iovec iov[kBatch];
+    qsizetype next = 0;
+    while (next < parts.size()) {
+        int n = 0;
+        for (; n < kBatch && next + n < parts.size(); ++n) {
+            const QByteArray &c = parts.at(next + n).content;
+            iov[n].iov_base = const_cast<char *>(c.constData());
+            iov[n].iov_len = size_t(c.size());
+        }
+        next += n;
+        // writev may write less than asked: go on from where it stopped.
+        int first = 0;
+        while (first < n) {
+            const ssize_t written = ::writev(fd, iov + first, n - first);
+            if (written < 0) {
+                if (errno == EINTR)
+                    continue;
+                return false;
+            }
+            size_t left = size_t(written);
+            while (first < n && left >= iov[first].iov_len) {
+                left -= iov[first].iov_len;
+                ++first;
+            }
+            if (first < n && left > 0) {
+                iov[first].iov_base = static_cast<char *>(iov[first].iov_base) + left;
+                iov[first].iov_len -= left;
+            }
+        }
+    }
+    return true;
 }
 
 } // namespace
@@ -67,22 +128,31 @@ Error PartStore::write(qint64 messageId, const QString &section, qint64 announce
     QByteArray inline_;
     QString fileName;
     if (offset >= 0) {
-        Statement q(m_db, QStringLiteral("SELECT received_size, content, file_name, announced_size FROM message_parts "
-                                         "WHERE message_id = ? AND section = ?"));
+        Statement q(m_db,
+                    QStringLiteral("SELECT received_size, content, file_name, announced_size, file_offset "
+                                   "FROM message_parts WHERE message_id = ? AND section = ?"));
         q.bind(messageId).bind(section);
         if (Error e = q.exec())
             return e;
         if (q.next()) {
+            // A pack is shared and never written again: its parts are complete anyway.
+            if (!q.value(4).isNull())
+                return Error::make(
+                    Error::Kind::Storage,
+                    QStringLiteral("part %1 of message %2 is complete in a pack and cannot be continued")
+                        .arg(section)
+                        .arg(messageId));
             received = q.value(0).toLongLong();
             inline_ = q.value(1).toByteArray();
             fileName = q.value(2).toString();
             if (q.value(3).toLongLong() != announcedSize)
-                return Error::make(Error::Kind::Storage,
-                                   QStringLiteral("part %1 of message %2 was announced as %3 bytes, now as %4")
-                                       .arg(section)
-                                       .arg(messageId)
-                                       .arg(q.value(3).toLongLong())
-                                       .arg(announcedSize));
+                return Error::make(
+                    Error::Kind::Storage,
+                    QStringLiteral("part %1 of message %2 was announced as %3 bytes, now as %4")
+                        .arg(section)
+                        .arg(messageId)
+                        .arg(q.value(3).toLongLong())
+                        .arg(announcedSize));
         }
         if (offset != received)
             return Error::make(Error::Kind::Storage,
@@ -115,24 +185,29 @@ Error PartStore::write(qint64 messageId, const QString &section, qint64 announce
             return Error::make(Error::Kind::Storage,
                                QStringLiteral("cannot open %1: %2").arg(file.fileName(), file.errorString()));
         // Bytes past what the row says arrived are leftovers of an interrupted write.
-        if (!file.resize(received) || !file.seek(received) || file.write(data) != data.size() || !file.flush())
-            return Error::make(Error::Kind::Storage,
-                               QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+        if (!file.resize(received) || !file.seek(received) || file.write(data) != data.size() ||
+            !file.flush())
+            return Error::make(
+                Error::Kind::Storage,
+                QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
         // A durable transaction (a POP3 download) must not commit a row whose bytes are still
         // only in the page cache.
         if (m_db.transactionDurability() == Durability::Full && ::fsync(file.handle()) != 0)
-            return Error::make(Error::Kind::Storage, QStringLiteral("cannot sync %1 to disk").arg(file.fileName()));
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("cannot sync %1 to disk").arg(file.fileName()));
         fileColumn = fileName;
     } else {
         content = QVariant(inline_ + data);
     }
 
-    Statement q(m_db, QStringLiteral(
-                          "INSERT INTO message_parts (message_id, account_id, section, announced_size, received_size, "
-                          "complete, content, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                          "ON CONFLICT (message_id, section) DO UPDATE SET announced_size = excluded.announced_size, "
-                          "received_size = excluded.received_size, complete = excluded.complete, "
-                          "content = excluded.content, file_name = excluded.file_name"));
+    Statement q(
+        m_db,
+        QStringLiteral(
+            "INSERT INTO message_parts (message_id, account_id, section, announced_size, received_size, "
+            "complete, content, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (message_id, section) DO UPDATE SET announced_size = excluded.announced_size, "
+            "received_size = excluded.received_size, complete = excluded.complete, "
+            "content = excluded.content, file_name = excluded.file_name, file_offset = NULL"));
     q.bind(messageId)
         .bind(accountId)
         .bind(section)
@@ -146,10 +221,101 @@ Error PartStore::write(qint64 messageId, const QString &section, qint64 announce
     return t.commit();
 }
 
+Error PartStore::storePacked(const QList<PackedPart> &parts)
+{
+    if (parts.isEmpty())
+        return {};
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    if (m_db.isInMemory() || m_db.options().partFileThreshold <= 0) {
+        for (const PackedPart &p : parts) {
+            if (Error e = write(p.messageId, p.section, p.content.size(), -1, p.content))
+                return e;
+        }
+        return t.commit();
+    }
+
+    const QString dir = partsDir();
+    if (!QFileInfo::exists(dir)) {
+        if (!QDir().mkpath(dir))
+            return Error::make(Error::Kind::Storage, QStringLiteral("cannot create %1").arg(dir));
+        if (m_db.transactionDurability() == Durability::Full && !syncDirectory(m_db.profileDir()))
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("cannot sync %1 to disk").arg(m_db.profileDir()));
+    }
+    // A new file every time (O_EXCL): a pack is never written again once rows name it.
+    QString fileName;
+    QString path;
+    int fd = -1;
+    for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
+        fileName = QStringLiteral("parts/%1.pack")
+                       .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+        path = QDir(m_db.profileDir()).filePath(fileName);
+        fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0)
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("cannot create %1: %2").arg(path, errnoText()));
+    // No row names the pack until this transaction commits: on any error it goes at once.
+    auto fail = [&](Error e) {
+        if (fd >= 0)
+            ::close(fd);
+        QFile::remove(path);
+        return e;
+    };
+    if (!writeAll(fd, parts))
+        return fail(
+            Error::make(Error::Kind::Storage, QStringLiteral("cannot write %1: %2").arg(path, errnoText())));
+    // A durable transaction (a POP3 download) must not commit rows whose bytes are still only
+    // in the page cache, nor name a file whose directory entry is.
+    if (m_db.transactionDurability() == Durability::Full && (::fdatasync(fd) != 0 || !syncDirectory(dir)))
+        return fail(Error::make(Error::Kind::Storage,
+                                QStringLiteral("cannot sync %1 to disk: %2").arg(path, errnoText())));
+    if (::close(fd) != 0) {
+        fd = -1;
+        return fail(
+            Error::make(Error::Kind::Storage, QStringLiteral("cannot write %1: %2").arg(path, errnoText())));
+    }
+    fd = -1;
+
+    // One statement for every row; the SELECT checks the message exists and gives its account.
+    Statement q(
+        m_db,
+        QStringLiteral(
+            "INSERT INTO message_parts (message_id, account_id, section, announced_size, received_size, "
+            "complete, content, file_name, file_offset) "
+            "SELECT id, account_id, ?, ?, ?, 1, NULL, ?, ? FROM messages WHERE id = ? "
+            "ON CONFLICT (message_id, section) DO UPDATE SET announced_size = excluded.announced_size, "
+            "received_size = excluded.received_size, complete = 1, content = NULL, "
+            "file_name = excluded.file_name, file_offset = excluded.file_offset"));
+    qint64 at = 0;
+    for (const PackedPart &p : parts) {
+        q.bind(p.section)
+            .bind(qint64(p.content.size()))
+            .bind(qint64(p.content.size()))
+            .bind(fileName)
+            .bind(at)
+            .bind(p.messageId);
+        if (Error e = q.exec())
+            return fail(e);
+        if (q.rowsAffected() != 1)
+            return fail(
+                Error::make(Error::Kind::Storage, QStringLiteral("no message with id %1").arg(p.messageId)));
+        at += p.content.size();
+    }
+    if (Error e = t.commit())
+        return fail(e);
+    return {};
+}
+
 Result<std::optional<MessagePart>> PartStore::get(qint64 messageId, const QString &section)
 {
-    Statement q(m_db, QStringLiteral("SELECT announced_size, received_size, complete, content, file_name "
-                                     "FROM message_parts WHERE message_id = ? AND section = ?"));
+    Statement q(m_db, QStringLiteral(
+                          "SELECT announced_size, received_size, complete, content, file_name, file_offset "
+                          "FROM message_parts WHERE message_id = ? AND section = ?"));
     q.bind(messageId).bind(section);
     if (Error e = q.exec())
         return e;
@@ -169,6 +335,12 @@ Result<std::optional<MessagePart>> PartStore::get(qint64 messageId, const QStrin
         if (!file.open(QIODevice::ReadOnly))
             return Error::make(Error::Kind::Storage,
                                QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
+        const qint64 offset = q.value(5).isNull() ? 0 : q.value(5).toLongLong();
+        if (offset > 0 && !file.seek(offset))
+            return Error::make(Error::Kind::Storage, QStringLiteral("cannot read %1 at byte %2: %3")
+                                                         .arg(file.fileName())
+                                                         .arg(offset)
+                                                         .arg(file.errorString()));
         part.content = file.read(part.receivedSize);
         if (part.content.size() != part.receivedSize)
             return Error::make(Error::Kind::Storage,
@@ -187,6 +359,11 @@ Result<int> PartStore::removeOrphanFiles()
     QDir dir(partsDir());
     if (!dir.exists())
         return 0;
+    // The write lock: a writer creates its pack or part file inside its write transaction, so
+    // while this holds the lock every file either has its committed row or belongs to nobody.
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
     QSet<QString> referenced;
     {
         Statement q(m_db, QStringLiteral("SELECT file_name FROM message_parts WHERE file_name IS NOT NULL"));
@@ -196,11 +373,14 @@ Result<int> PartStore::removeOrphanFiles()
             referenced.insert(q.value(0).toString());
     }
     int removed = 0;
-    const QStringList files = dir.entryList({QStringLiteral("*.part")}, QDir::Files);
+    const QStringList files =
+        dir.entryList({QStringLiteral("*.part"), QStringLiteral("*.pack")}, QDir::Files);
     for (const QString &name : files) {
         if (!referenced.contains(QStringLiteral("parts/") + name) && dir.remove(name))
             ++removed;
     }
+    if (Error e = t.commit())
+        return e;
     return removed;
 }
 

@@ -5,6 +5,7 @@
 #include "core/store/result.h"
 
 #include <QByteArray>
+#include <QList>
 #include <QString>
 
 #include <optional>
@@ -19,8 +20,15 @@ struct MessagePart {
     QString section;
     qint64 announcedSize = 0; ///< the size the server announced (literal length / BODYSTRUCTURE)
     qint64 receivedSize = 0;
-    bool complete = false;    ///< every announced byte arrived
-    QByteArray content;       ///< the bytes received so far
+    bool complete = false; ///< every announced byte arrived
+    QByteArray content;    ///< the bytes received so far
+};
+
+/// One complete section of a packed write (PartStore::storePacked).
+struct PackedPart {
+    qint64 messageId = 0;
+    QString section;
+    QByteArray content; ///< every byte of the section: its size is the announced size
 };
 
 /// The message_parts table and the part files beside the database.
@@ -31,10 +39,21 @@ struct MessagePart {
 /// are valid, and the file is written before the row that makes it visible, so a crash leaves
 /// at worst an unreferenced file (removeOrphanFiles()) or trailing bytes past received_size
 /// (ignored and overwritten), never a row pointing at missing data.
+///
+/// storePacked() keeps the complete sections of many messages in one pack file
+/// (`<profile>/parts/<random>.pack`, migration 4): the bytes one after another, each row naming
+/// the pack and its offset. The pack is written (and, in a Full transaction, synced with its
+/// directory) inside the transaction that adds its rows, before they commit; a pack is new for
+/// every call and never written again, so a committed row always names complete bytes. A pack
+/// is removed when the last row naming it goes (migration 3's notes); until then the bytes of
+/// its removed rows stay on disk (a pack holds one POP3 commit group: ≤ 256 messages, ≤ 32 MiB
+/// plus its last message).
 class PartStore final
 {
 public:
-    explicit PartStore(Database &db) : m_db(db) {}
+    explicit PartStore(Database &db)
+        : m_db(db)
+    {}
 
     /// Stores a section fetched in one piece. Complete iff data.size() == announcedSize; more
     /// bytes than announced is an error.
@@ -42,15 +61,24 @@ public:
     /// Adds the next piece of a section fetched in parts (BODY.PEEK[section]<offset.length>).
     /// @p offset must equal the bytes already received; the part becomes complete when the
     /// announced size is reached.
-    Error append(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset, const QByteArray &data);
+    Error append(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset,
+                 const QByteArray &data);
+    /// Stores complete sections of several messages with one file write: on a file database
+    /// (partFileThreshold > 0) into one new pack file, written before the rows that name it
+    /// and, in a Full transaction, synced with its directory before this returns; in memory
+    /// (or with partFileThreshold 0) inline, as store() would. Runs in the caller's
+    /// transaction, if any. A packed part cannot be continued with append(); store() replaces it.
+    Error storePacked(const QList<PackedPart> &parts);
     /// The part with its content, or nullopt when nothing of it is stored.
     [[nodiscard]] Result<std::optional<MessagePart>> get(qint64 messageId, const QString &section);
-    /// Deletes part files no row refers to (left by deleted messages or interrupted writes).
-    /// Returns how many were removed.
+    /// Deletes part and pack files no row refers to (left by deleted messages or interrupted
+    /// writes). Holds the write lock while it looks, so a pack another connection is writing
+    /// inside its open transaction is never taken for an orphan. Returns how many were removed.
     [[nodiscard]] Result<int> removeOrphanFiles();
 
 private:
-    Error write(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset, const QByteArray &data);
+    Error write(qint64 messageId, const QString &section, qint64 announcedSize, qint64 offset,
+                const QByteArray &data);
     [[nodiscard]] QString partsDir() const;
 
     Database &m_db;

@@ -23,9 +23,19 @@ Result<QSet<QString>> Pop3Store::knownUidls(qint64 accountId)
 Result<qint64> Pop3Store::storeMessage(qint64 folderId, const QString &uidl, const MessageHeader &header,
                                        const QByteArray &raw)
 {
+    Result<QList<Pop3Stored>> stored = storeMessages(folderId, {Pop3Download{uidl, header, raw}});
+    if (!stored)
+        return stored.error();
+    return stored->constFirst().messageId;
+}
+
+Result<QList<Pop3Stored>> Pop3Store::storeMessages(qint64 folderId, const QList<Pop3Download> &downloads)
+{
     Transaction t(m_db, Durability::Full);
     if (t.error())
         return t.error();
+    if (Error e = m_db.requireFullDurability("POP3 download"))
+        return e;
 
     qint64 accountId = 0;
     {
@@ -37,30 +47,41 @@ Result<qint64> Pop3Store::storeMessage(qint64 folderId, const QString &uidl, con
             return Error::make(Error::Kind::Storage, QStringLiteral("no folder with id %1").arg(folderId));
         accountId = q.value(0).toLongLong();
     }
-    {
-        Statement q(m_db, QStringLiteral("SELECT coalesce(message_id, 0) FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
-        q.bind(accountId).bind(uidl);
-        if (Error e = q.exec())
-            return e;
-        if (q.next())
-            return q.value(0).toLongLong();
-    }
 
-    Result<qint64> messageId = MessageStore(m_db).insertLocal(folderId, header);
-    if (!messageId)
-        return messageId.error();
-    if (Error e = PartStore(m_db).store(*messageId, QString(), raw.size(), raw))
-        return e;
-    {
-        Statement q(m_db, QStringLiteral("INSERT INTO pop3_uidls (account_id, uidl, message_id, first_seen) "
-                                         "VALUES (?, ?, ?, ?)"));
-        q.bind(accountId).bind(uidl).bind(*messageId).bind(toDbTime(m_db.clock().now()));
-        if (Error e = q.exec())
+    QList<Pop3Stored> ids;
+    ids.reserve(downloads.size());
+    QList<PackedPart> parts;
+    parts.reserve(downloads.size());
+    MessageStore messages(m_db);
+    Statement known(
+        m_db,
+        QStringLiteral("SELECT coalesce(message_id, 0) FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
+    Statement remember(m_db,
+                       QStringLiteral("INSERT INTO pop3_uidls (account_id, uidl, message_id, first_seen) "
+                                      "VALUES (?, ?, ?, ?)"));
+    const QVariant now = toDbTime(m_db.clock().now());
+    for (const Pop3Download &d : downloads) {
+        known.bind(accountId).bind(d.uidl);
+        if (Error e = known.exec())
             return e;
+        if (known.next()) {
+            ids.append(Pop3Stored{known.value(0).toLongLong(), false});
+            continue;
+        }
+        Result<qint64> messageId = messages.insertLocal(folderId, d.header);
+        if (!messageId)
+            return messageId.error();
+        remember.bind(accountId).bind(d.uidl).bind(*messageId).bind(now);
+        if (Error e = remember.exec())
+            return e;
+        ids.append(Pop3Stored{*messageId, true});
+        parts.append(PackedPart{*messageId, QString(), d.raw});
     }
+    if (Error e = PartStore(m_db).storePacked(parts))
+        return e;
     if (Error e = t.commit())
         return e;
-    return *messageId;
+    return ids;
 }
 
 Error Pop3Store::markDeletedOnServer(qint64 accountId, const QStringList &uidls)
@@ -68,7 +89,8 @@ Error Pop3Store::markDeletedOnServer(qint64 accountId, const QStringList &uidls)
     Transaction t(m_db, Durability::Full);
     if (t.error())
         return t.error();
-    Statement q(m_db, QStringLiteral("UPDATE pop3_uidls SET deleted_on_server = 1 WHERE account_id = ? AND uidl = ?"));
+    Statement q(m_db, QStringLiteral(
+                          "UPDATE pop3_uidls SET deleted_on_server = 1 WHERE account_id = ? AND uidl = ?"));
     for (const QString &uidl : uidls) {
         q.bind(accountId).bind(uidl);
         if (Error e = q.exec())
@@ -79,8 +101,9 @@ Error Pop3Store::markDeletedOnServer(qint64 accountId, const QStringList &uidls)
 
 Result<QStringList> Pop3Store::dueForDeletion(qint64 accountId, const QDateTime &before)
 {
-    Statement q(m_db, QStringLiteral("SELECT uidl FROM pop3_uidls WHERE account_id = ? AND deleted_on_server = 0 "
-                                     "AND first_seen < ? ORDER BY first_seen, uidl"));
+    Statement q(m_db,
+                QStringLiteral("SELECT uidl FROM pop3_uidls WHERE account_id = ? AND deleted_on_server = 0 "
+                               "AND first_seen < ? ORDER BY first_seen, uidl"));
     q.bind(accountId).bind(toDbTime(before));
     if (Error e = q.exec())
         return e;
@@ -115,8 +138,9 @@ Result<int> Pop3Store::forgetMissing(qint64 accountId, const QSet<QString> &onSe
 
 Result<QList<Pop3Record>> Pop3Store::records(qint64 accountId)
 {
-    Statement q(m_db, QStringLiteral("SELECT account_id, uidl, coalesce(message_id, 0), first_seen, deleted_on_server "
-                                     "FROM pop3_uidls WHERE account_id = ? ORDER BY first_seen, uidl"));
+    Statement q(m_db, QStringLiteral(
+                          "SELECT account_id, uidl, coalesce(message_id, 0), first_seen, deleted_on_server "
+                          "FROM pop3_uidls WHERE account_id = ? ORDER BY first_seen, uidl"));
     q.bind(accountId);
     if (Error e = q.exec())
         return e;
@@ -129,10 +153,11 @@ Result<QList<Pop3Record>> Pop3Store::records(qint64 accountId)
 
 Result<QList<qint64>> Pop3Store::unindexedMessages(qint64 accountId, qint64 afterMessageId, int limit)
 {
-    Statement q(m_db, QStringLiteral("SELECT u.message_id FROM pop3_uidls u "
-                                     "WHERE u.account_id = ? AND u.message_id > ? "
-                                     "AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.message_id = u.message_id) "
-                                     "ORDER BY u.message_id LIMIT ?"));
+    Statement q(m_db, QStringLiteral(
+                          "SELECT u.message_id FROM pop3_uidls u "
+                          "WHERE u.account_id = ? AND u.message_id > ? "
+                          "AND NOT EXISTS (SELECT 1 FROM message_text t WHERE t.message_id = u.message_id) "
+                          "ORDER BY u.message_id LIMIT ?"));
     q.bind(accountId).bind(afterMessageId).bind(limit);
     if (Error e = q.exec())
         return e;
@@ -142,10 +167,12 @@ Result<QList<qint64>> Pop3Store::unindexedMessages(qint64 accountId, qint64 afte
     return out;
 }
 
-Error Pop3Store::setIndexed(qint64 messageId, const QString &preview, bool hasAttachments, const QString &searchText)
+Error Pop3Store::setIndexed(qint64 messageId, const QString &preview, bool hasAttachments,
+                            const QString &searchText)
 {
     {
-        Statement q(m_db, QStringLiteral("UPDATE messages SET preview = ?, has_attachments = ? WHERE id = ?"));
+        Statement q(m_db,
+                    QStringLiteral("UPDATE messages SET preview = ?, has_attachments = ? WHERE id = ?"));
         q.bind(preview).bind(hasAttachments ? 1 : 0).bind(messageId);
         if (Error e = q.exec())
             return e;
