@@ -11,6 +11,7 @@
 
 #include <QCryptographicHash>
 #include <QHash>
+#include <QThread>
 
 #include <memory>
 
@@ -59,6 +60,80 @@ QString contentKey(const QByteArray &raw)
 
 } // namespace
 
+/// A commit group on its way to the writer.
+struct Pop3Poller::Group {
+    quint64 generation = 0;
+    qint64 folderId = 0;
+    bool markRead = false;
+    QDateTime received;
+    QList<Download> downloads; // uidl is the key: the UIDL, or the content hash without UIDL
+};
+
+/// What the writer did with a group.
+struct Pop3Poller::GroupOutcome {
+    quint64 generation = 0;
+    Error error;
+    QList<std::pair<int, QString>> messages; // message number, key, in group order
+    QList<Store::Pop3Stored> stored;         // one per message when !error
+};
+
+/// Parses the list rows of a group and stores it (Pop3Store::storeMessages: one Full
+/// transaction, the bytes in one pack synced before the commit). For a file profile it lives on
+/// the poller's writer thread and opens its own connection there on first use (a Database
+/// belongs to the thread that opened it); for an in-memory one it uses the poller's database
+/// on the poller's thread.
+class Pop3Poller::Writer final : public QObject
+{
+public:
+    Writer(Store::Database *shared, QString profileDir, Store::Database::Options options)
+        : m_shared(shared)
+        , m_profileDir(std::move(profileDir))
+        , m_options(std::move(options))
+    {}
+
+    GroupOutcome store(const Group &group)
+    {
+        GroupOutcome out;
+        out.generation = group.generation;
+        QList<Store::Pop3Download> downloads;
+        downloads.reserve(group.downloads.size());
+        out.messages.reserve(group.downloads.size());
+        for (const Download &d : group.downloads) {
+            // Header row only: the body is parsed by the indexer after the download.
+            Store::MessageHeader header = listHeaderFromRaw(d.raw, group.received);
+            if (group.markRead)
+                header.flags |= Store::MessageFlag::Seen;
+            downloads.append(Store::Pop3Download{d.uidl, std::move(header), d.raw});
+            out.messages.append({d.message, d.uidl});
+        }
+        Store::Database *db = m_shared;
+        if (!db) {
+            if (!m_own) {
+                auto opened = Store::Database::open(m_profileDir, m_options);
+                if (!opened) {
+                    out.error = opened.error();
+                    return out;
+                }
+                m_own = std::move(opened).value();
+            }
+            db = m_own.get();
+        }
+        Store::Result<QList<Store::Pop3Stored>> stored =
+            Store::Pop3Store(*db).storeMessages(group.folderId, downloads);
+        if (!stored)
+            out.error = stored.error();
+        else
+            out.stored = std::move(stored).value();
+        return out;
+    }
+
+private:
+    Store::Database *m_shared = nullptr;
+    QString m_profileDir;
+    Store::Database::Options m_options;
+    std::unique_ptr<Store::Database> m_own;
+};
+
 Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings settings,
                        Pop3PollOptions options, Clock &clock, QObject *parent)
     : QObject(parent)
@@ -72,6 +147,17 @@ Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings set
 {
     connect(m_timer, &Timer::timeout, this, [this] { pollOnce(); });
     connect(m_indexer, &Pop3Indexer::finished, this, &Pop3Poller::indexingFinished);
+    if (db.isInMemory()) {
+        m_writer = new Writer(&db, QString(), db.options());
+    } else {
+        m_writer = new Writer(nullptr, db.profileDir(), db.options());
+        m_writerThread = new QThread(this);
+        m_writerThread->setObjectName(QStringLiteral("pop3-store"));
+        m_writer->moveToThread(m_writerThread);
+        // The writer's connection is closed on the thread that opened it.
+        connect(m_writerThread, &QThread::finished, m_writer, &QObject::deleteLater);
+        m_writerThread->start();
+    }
 }
 
 Pop3Poller::~Pop3Poller()
@@ -80,6 +166,14 @@ Pop3Poller::~Pop3Poller()
         m_done = true; // late job signals must not touch a half-destroyed poller
         m_session->abort();
         delete m_session.data();
+    }
+    if (m_writerThread) {
+        // A group being committed completes (or not) atomically; queued ones are dropped, and
+        // nothing was deleted on the server for any of them.
+        m_writerThread->quit();
+        m_writerThread->wait();
+    } else {
+        delete m_writer;
     }
 }
 
@@ -191,8 +285,14 @@ bool Pop3Poller::pollOnce()
         return false;
     m_timer->stop();
     m_result = {};
+    m_toRetrieve.clear();
+    m_nextRetrieve = 0;
     m_pending.clear();
     m_pendingBytes = 0;
+    m_groupsInFlight = 0;
+    m_messagesInFlight = 0;
+    m_failing = false;
+    m_failure = {};
     m_knownHashes.clear();
     m_deleted.clear();
     m_outstanding = 0;
@@ -205,14 +305,13 @@ bool Pop3Poller::pollOnce()
     m_session = new Pop3::Session(m_settings, m_clock, this);
     const quint64 generation = m_generation;
     connect(m_session, &Pop3::Session::opened, this, [this, generation] {
-        if (generation == m_generation && !m_done)
+        if (generation == m_generation && !m_done && !m_failing)
             onOpened();
     });
     connect(m_session, &Pop3::Session::failed, this, [this, generation](const Error &error) {
         if (generation != m_generation || m_done)
             return;
-        if (flush()) // complete downloads are kept; nothing was deleted for them
-            finish(error);
+        fail(error); // complete downloads are kept; nothing was deleted for them
     });
 
     std::variant<qint64, Error> inbox = inboxFolder(m_db, m_accountId);
@@ -245,7 +344,7 @@ void Pop3Poller::onOpened()
     }
     Pop3::UidlJob *job = m_session->uidl();
     connect(job, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
-        if (generation != m_generation || m_done)
+        if (generation != m_generation || m_done || m_failing)
             return;
         auto *uidl = static_cast<Pop3::UidlJob *>(j);
         if (uidl->error().kind == Error::Kind::ServerNo) {
@@ -287,7 +386,7 @@ void Pop3Poller::onUidl(Pop3::UidlJob *job)
         const quint64 generation = m_generation;
         Pop3::ListJob *list = m_session->list();
         connect(list, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
-            if (generation != m_generation || m_done)
+            if (generation != m_generation || m_done || m_failing)
                 return;
             if (j->error()) {
                 finish(j->error());
@@ -334,9 +433,11 @@ void Pop3Poller::onUidl(Pop3::UidlJob *job)
             dele(e.message, uidl);
     }
     Q_EMIT listed(m_result.onServer, toDownload);
-    for (const auto &[message, uidl] : std::as_const(retrieves))
-        retrieve(message, uidl);
+    if (m_done || m_failing)
+        return;
+    m_toRetrieve = std::move(retrieves);
     m_listingDone = true;
+    feed();
     maybeQuit();
 }
 
@@ -344,10 +445,26 @@ void Pop3Poller::onList(Pop3::ListJob *job)
 {
     m_result.onServer = int(job->entries().size());
     Q_EMIT listed(m_result.onServer, m_result.onServer);
+    if (m_done || m_failing)
+        return;
     for (const Pop3::ListEntry &e : job->entries())
-        retrieve(e.message, QString());
+        m_toRetrieve.append({e.message, QString()});
     m_listingDone = true;
+    feed();
     maybeQuit();
+}
+
+void Pop3Poller::feed()
+{
+    // Bounded memory: downloaded but uncommitted messages (pending here or in flight at the
+    // writer) plus RETRs outstanding stay within three groups, so a writer slower than the
+    // network holds the download back instead of buffering the whole maildrop.
+    const int window = std::max(3 * m_options.commitGroup, 128);
+    while (!m_done && !m_failing && m_nextRetrieve < m_toRetrieve.size() &&
+           m_retrievesOutstanding + int(m_pending.size()) + m_messagesInFlight < window) {
+        const auto &[message, uidl] = m_toRetrieve.at(m_nextRetrieve++);
+        retrieve(message, uidl);
+    }
 }
 
 void Pop3Poller::retrieve(int message, const QString &uidl)
@@ -363,7 +480,7 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
     ++m_outstanding;
     ++m_retrievesOutstanding;
     connect(job, &Pop3::Job::finished, this, [this, generation, buffer, uidl](Pop3::Job *j) {
-        if (generation != m_generation || m_done)
+        if (generation != m_generation || m_done || m_failing)
             return;
         --m_outstanding;
         --m_retrievesOutstanding;
@@ -374,8 +491,7 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
             ++m_result.skipped;
         } else if (r->error()) {
             // Everything complete so far is worth keeping; nothing was deleted for it yet.
-            flush();
-            finish(r->error());
+            fail(r->error());
             return;
         } else {
             Download d{r->message(), uidl, std::move(*buffer)};
@@ -383,81 +499,125 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
             m_pending.append(std::move(d));
         }
         if (m_pending.size() >= m_options.commitGroup || m_pendingBytes >= m_options.commitGroupBytes ||
-            m_retrievesOutstanding == 0) {
-            if (!flush())
-                return;
-        }
+            m_retrievesOutstanding == 0)
+            flush();
+        feed();
         maybeQuit();
     });
 }
 
-bool Pop3Poller::flush()
+void Pop3Poller::flush()
 {
     if (m_pending.isEmpty())
-        return true;
-    const QList<Download> batch = std::move(m_pending);
+        return;
+    Group group;
+    group.generation = m_generation;
+    group.folderId = m_inbox;
+    group.markRead = m_options.markRead;
+    group.received = m_clock.now();
+    group.downloads.reserve(m_pending.size());
+    QList<Download> batch = std::move(m_pending);
     m_pending.clear();
     m_pendingBytes = 0;
-
-    QList<std::pair<int, QString>> stored;     // message number, key
-    QList<std::pair<int, QString>> duplicates; // no-UIDL mode: content already stored
-    QList<Store::Pop3Download> group;
-    group.reserve(batch.size());
-    const QDateTime received = m_clock.now();
-    for (const Download &d : batch) {
-        const QString key = d.uidl.isEmpty() ? contentKey(d.raw) : d.uidl;
-        if (d.uidl.isEmpty() && m_knownHashes.contains(key)) {
-            duplicates.append({d.message, key});
-            continue;
+    for (Download &d : batch) {
+        if (d.uidl.isEmpty()) {
+            // No UIDL: the content is the key, and content already committed is not stored
+            // again (a copy still in flight is left to storeMessages, which knows its key once
+            // the earlier group committed, and reports it as not new).
+            const QString key = contentKey(d.raw);
+            if (m_knownHashes.contains(key)) {
+                if (!m_options.leaveOnServer && !m_failing)
+                    dele(d.message, key);
+                continue;
+            }
+            d.uidl = key;
         }
-        // Header row only: the body is parsed by the indexer after the download.
-        Store::MessageHeader header = listHeaderFromRaw(d.raw, received);
-        if (m_options.markRead)
-            header.flags |= Store::MessageFlag::Seen;
-        m_knownHashes.insert(key);
-        stored.append({d.message, key});
-        group.append(Store::Pop3Download{key, std::move(header), d.raw});
+        group.downloads.append(std::move(d));
     }
-    // One Full transaction: rows, the group's bytes in one pack (synced first), UIDLs.
-    Store::Result<QList<Store::Pop3Stored>> written = Store::Pop3Store(m_db).storeMessages(m_inbox, group);
-    if (!written) {
-        finish(written.error());
-        return false;
+    if (group.downloads.isEmpty())
+        return;
+    ++m_groupsInFlight;
+    m_messagesInFlight += int(group.downloads.size());
+    if (!m_writerThread) {
+        onGroupStored(m_writer->store(group));
+        return;
+    }
+    // Nothing happens for these messages until the writer reports their commit.
+    QMetaObject::invokeMethod(
+        m_writer,
+        [writer = m_writer, poller = this, group = std::move(group)] {
+            GroupOutcome outcome = writer->store(group);
+            // The poller joins this thread before it is destroyed, so it is alive here.
+            QMetaObject::invokeMethod(
+                poller, [poller, outcome = std::move(outcome)] { poller->onGroupStored(outcome); },
+                Qt::QueuedConnection);
+        },
+        Qt::QueuedConnection);
+}
+
+void Pop3Poller::onGroupStored(const GroupOutcome &outcome)
+{
+    if (outcome.generation != m_generation || m_done)
+        return;
+    --m_groupsInFlight;
+    m_messagesInFlight -= int(outcome.messages.size());
+    if (outcome.error) {
+        // Not committed: these stay unknown here and on the server, the next poll gets them.
+        fail(outcome.error);
+        return;
     }
     // From here on the messages are on disk: DELE is allowed.
-    for (qsizetype i = 0; i < stored.size(); ++i) {
-        const auto &[message, key] = stored.at(i);
-        if (written->at(i).isNew)
+    for (qsizetype i = 0; i < outcome.messages.size(); ++i) {
+        const auto &[message, key] = outcome.messages.at(i);
+        if (key.startsWith(kHashPrefix))
+            m_knownHashes.insert(key);
+        if (outcome.stored.at(i).isNew)
             ++m_result.downloaded;
         Q_EMIT messageStored(key);
         if (m_done)
-            return false;
-        if (!m_options.leaveOnServer)
+            return;
+        if (!m_options.leaveOnServer && !m_failing)
             dele(message, key);
     }
-    for (const auto &[message, key] : std::as_const(duplicates)) {
-        if (!m_options.leaveOnServer)
-            dele(message, key);
+    if (m_failing) {
+        if (m_groupsInFlight == 0)
+            finish(m_failure);
+        return;
     }
-    return true;
+    feed();
+    maybeQuit();
+}
+
+void Pop3Poller::fail(Error error)
+{
+    if (m_done || m_failing)
+        return;
+    // The session is unusable or the store refused: no DELE and no QUIT any more (without
+    // QUIT the server deletes nothing), but every message received completely is still stored.
+    m_failing = true;
+    m_failure = std::move(error);
+    flush();
+    if (m_session && m_session->state() != Pop3::Session::State::Disconnected)
+        m_session->abort();
+    if (m_groupsInFlight == 0)
+        finish(m_failure);
 }
 
 void Pop3Poller::dele(int message, const QString &key)
 {
-    if (m_done || !m_session)
+    if (m_done || m_failing || !m_session)
         return;
     const quint64 generation = m_generation;
     Pop3::SimpleJob *job = m_session->dele(message);
     ++m_outstanding;
     connect(job, &Pop3::Job::finished, this, [this, generation, message, key](Pop3::Job *j) {
-        if (generation != m_generation || m_done)
+        if (generation != m_generation || m_done || m_failing)
             return;
         --m_outstanding;
         if (j->error().kind == Error::Kind::ServerNo) {
             // Refused (already deleted by another client): nothing to apply, poll goes on.
         } else if (j->error()) {
-            flush();
-            finish(j->error());
+            fail(j->error());
             return;
         } else {
             m_deleted.append(key);
@@ -471,13 +631,14 @@ void Pop3Poller::dele(int message, const QString &key)
 
 void Pop3Poller::maybeQuit()
 {
-    if (m_done || m_quitting || !m_listingDone || m_outstanding > 0 || !m_pending.isEmpty())
+    if (m_done || m_failing || m_quitting || !m_listingDone || m_outstanding > 0 || !m_pending.isEmpty() ||
+        m_groupsInFlight > 0 || m_nextRetrieve < m_toRetrieve.size())
         return;
     m_quitting = true;
     const quint64 generation = m_generation;
     Pop3::SimpleJob *job = m_session->quit();
     connect(job, &Pop3::Job::finished, this, [this, generation](Pop3::Job *j) {
-        if (generation != m_generation || m_done)
+        if (generation != m_generation || m_done || m_failing)
             return;
         if (j->error()) {
             // No +OK to QUIT: the server applied no DELE (RFC 1939 §6), so nothing is recorded.

@@ -19,6 +19,8 @@
 #include <chrono>
 #include <variant>
 
+class QThread;
+
 namespace Tidings::Store {
 class Database;
 struct MessageHeader;
@@ -145,13 +147,18 @@ private:
         QString uidl; // empty without UIDL support: the content hash is used
         QByteArray raw;
     };
+    class Writer;
+    struct Group;
+    struct GroupOutcome;
 
     void onOpened();
     void onUidl(Pop3::UidlJob *job);
     void onList(Pop3::ListJob *job);
-    void onRetrieved(Pop3::RetrieveJob *job, const QString &uidl);
+    void feed();
     void retrieve(int message, const QString &uidl);
-    bool flush();
+    void flush();
+    void onGroupStored(const GroupOutcome &outcome);
+    void fail(Error error);
     void dele(int message, const QString &key);
     void maybeQuit();
     void finish(Error error);
@@ -166,12 +173,23 @@ private:
     Pop3Indexer *m_indexer = nullptr;
     bool m_running = false; // start() was called
 
+    // Stores the commit groups: on a thread of its own with its own connection for a file
+    // profile, so the next group downloads while one commits; inline for an in-memory one.
+    QThread *m_writerThread = nullptr;
+    Writer *m_writer = nullptr;
+
     // One poll's state.
     QPointer<Pop3::Session> m_session;
     qint64 m_inbox = 0;
     Pop3PollResult m_result;
-    QList<Download> m_pending; // retrieved, not yet committed
+    QList<std::pair<int, QString>> m_toRetrieve; // message number, UIDL; issued in order by feed()
+    qsizetype m_nextRetrieve = 0;
+    QList<Download> m_pending; // retrieved, not yet handed to the writer
     qint64 m_pendingBytes = 0;
+    int m_groupsInFlight = 0;   // handed to the writer, outcome not back yet
+    int m_messagesInFlight = 0; // their messages
+    bool m_failing = false;     // failed: waiting for the groups in flight, then finish()
+    Error m_failure;
     QSet<QString> m_knownHashes;
     QStringList m_deleted; // keys whose DELE got +OK, applied at QUIT
     int m_outstanding = 0; // RETR and DELE jobs not finished

@@ -5,10 +5,13 @@
 #include "core/store/accountstore.h"
 #include "core/store/database.h"
 #include "core/store/messagestore.h"
+#include "core/store/partstore.h"
 #include "core/store/pop3store.h"
 #include "core/sync/pop3poller.h"
 #include "tests/support/scriptedserver.h"
 
+#include <QDir>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -351,6 +354,151 @@ private Q_SLOTS:
         indexer.start();
         QVERIFY(finished.wait(10000));
         QCOMPARE(finished.first().at(0).toInt(), 0);
+    }
+
+    // A file profile: the groups are stored by the poller's writer thread on a connection of
+    // its own, the bytes in pack files.
+    std::unique_ptr<Store::Database> fileProfile(const QTemporaryDir &dir, qint64 &account)
+    {
+        auto db = Store::Database::open(dir.path());
+        if (!db)
+            return nullptr;
+        Store::Account a;
+        a.name = QStringLiteral("pop");
+        a.email = QStringLiteral("alice@example.org");
+        a.protocol = Store::Account::Protocol::Pop3;
+        account = Store::AccountStore(*db.value()).add(a).value();
+        return std::move(db).value();
+    }
+
+    void fileProfile_writerThread_commitsBeforeDele_andBytesReadBack()
+    {
+        QTemporaryDir dir;
+        qint64 account = 0;
+        auto db = fileProfile(dir, account);
+        QVERIFY(db);
+        ScriptedServer server(
+            Login +
+            QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                           "C: RETR 1\nS: +OK\n") +
+            message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + message(2) +
+            QStringLiteral("C: DELE 1\nS: +OK\nC: DELE 2\nS: +OK\nC: QUIT\nS: +OK bye\nX\n"));
+        Pop3PollOptions options;
+        options.leaveOnServer = false;
+        options.indexAfterPoll = false;
+        Pop3Poller poller(*db, account, settingsFor(server), options);
+        QStringList order;
+        connect(&poller, &Pop3Poller::messageStored, this, [&](const QString &uidl) {
+            // Committed means visible to any other connection, this one included.
+            const bool known = Store::Pop3Store(*db).knownUidls(account).value().contains(uidl);
+            order << (known ? u"stored "_qs : u"NOT COMMITTED "_qs) + uidl;
+        });
+        connect(&poller, &Pop3Poller::deleAccepted, this,
+                [&](int n) { order << QStringLiteral("dele %1").arg(n); });
+        const Pop3PollResult result = poll(poller);
+        QVERIFY2(result.ok(), qPrintable(result.error.toString()));
+        QCOMPARE(result.downloaded, 2);
+        QCOMPARE(result.deletedOnServer, 2);
+        QCOMPARE(order, (QStringList{u"stored aaa"_qs, u"stored bbb"_qs, u"dele 1"_qs, u"dele 2"_qs}));
+        VERIFY_SCRIPT(server);
+        QCOMPARE(QDir(dir.filePath(QStringLiteral("parts"))).entryList({QStringLiteral("*.pack")}).size(), 1);
+        Store::MessageStore messages(*db);
+        auto inbox = Pop3Poller::inboxFolder(*db, account);
+        auto page = messages.folderPageAt(std::get<qint64>(inbox), 10, 0);
+        QVERIFY(page);
+        QCOMPARE(page->size(), 2);
+        for (const Store::StoredMessage &m : *page) {
+            const int n = m.header.subject.endsWith(u'1') ? 1 : 2;
+            const QByteArray expected = QStringLiteral("From: a@example.org\r\nSubject: message %1\r\n"
+                                                       "Message-ID: <m%1@example.org>\r\n\r\n"
+                                                       ".dot-stuffed body %1\r\n")
+                                            .arg(n)
+                                            .toUtf8();
+            QCOMPARE(Store::PartStore(*db).get(m.id, QString())->value().content, expected);
+        }
+    }
+
+    void fileProfile_connectionLostInsideRetr_keepsCompleteMessages_noDele()
+    {
+        QTemporaryDir dir;
+        qint64 account = 0;
+        auto db = fileProfile(dir, account);
+        QVERIFY(db);
+        ScriptedServer server(
+            Login +
+            QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: 3 ccc\nS: .\nC: RETR 1\nS: +OK\n") +
+            message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + message(2) +
+            QStringLiteral("C: RETR 3\nS: +OK\nS: From: b@example.org\nX\n"));
+        Pop3PollOptions options;
+        options.leaveOnServer = false;
+        options.commitGroup = 1; // message 1 is committed (and may be DELE'd) while 2 downloads
+        options.indexAfterPoll = false;
+        Pop3Poller poller(*db, account, settingsFor(server), options);
+        const Pop3PollResult result = poll(poller);
+        QCOMPARE(result.error.kind, Error::Kind::Network);
+        QCOMPARE(result.downloaded, 2); // the failure waited for the group in flight
+        QCOMPARE(result.deletedOnServer, 0);
+        QVERIFY(!server.received().contains("QUIT"));
+        QCOMPARE(Store::Pop3Store(*db).knownUidls(account).value(), (QSet<QString>{u"aaa"_qs, u"bbb"_qs}));
+    }
+
+    void fileProfile_storeFails_pollFailsWithoutDeleOrQuit()
+    {
+        QTemporaryDir dir;
+        qint64 account = 0;
+        auto db = fileProfile(dir, account);
+        QVERIFY(db);
+        // parts/ is a file: no pack can be written, so nothing can be committed.
+        QFile blocker(dir.filePath(QStringLiteral("parts")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        ScriptedServer server(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n") +
+                              message(1));
+        Pop3PollOptions options;
+        options.leaveOnServer = false;
+        options.indexAfterPoll = false;
+        Pop3Poller poller(*db, account, settingsFor(server), options);
+        QSignalSpy stored(&poller, &Pop3Poller::messageStored);
+        const Pop3PollResult result = poll(poller);
+        QCOMPARE(result.error.kind, Error::Kind::Storage);
+        QCOMPARE(result.downloaded, 0);
+        QCOMPARE(stored.size(), 0);
+        VERIFY_SCRIPT(server); // nothing after RETR: no DELE, no QUIT
+        QCOMPARE(Store::Pop3Store(*db).knownUidls(account)->size(), 0);
+        // The next poll, with the disk fixed, gets it.
+        QVERIFY(QFile::remove(dir.filePath(QStringLiteral("parts"))));
+        ScriptedServer again(Login + QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: .\nC: RETR 1\nS: +OK\n") +
+                             message(1) + QStringLiteral("C: DELE 1\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
+        poller.setSettings(settingsFor(again));
+        const Pop3PollResult second = poll(poller);
+        QVERIFY2(second.ok(), qPrintable(second.error.toString()));
+        QCOMPARE(second.downloaded, 1);
+        QCOMPARE(second.deletedOnServer, 1);
+        VERIFY_SCRIPT(again);
+    }
+
+    void fileProfile_withoutUidl_sameContentTwiceInOnePoll_storedOnceDeletedTwice()
+    {
+        QTemporaryDir dir;
+        qint64 account = 0;
+        auto db = fileProfile(dir, account);
+        QVERIFY(db);
+        ScriptedServer server(
+            LoginWithoutUidl +
+            QStringLiteral("C: LIST\nS: +OK\nS: 1 120\nS: 2 120\nS: .\nC: RETR 1\nS: +OK\n") + message(1) +
+            QStringLiteral("C: RETR 2\nS: +OK\n") + message(1) +
+            QStringLiteral("C: DELE 1\nS: +OK\nC: DELE 2\nS: +OK\nC: QUIT\nS: +OK\nX\n"));
+        Pop3PollOptions options;
+        options.leaveOnServer = false;
+        options.commitGroup = 1; // the copy is downloaded while the original's group is in flight
+        options.indexAfterPoll = false;
+        Pop3Poller poller(*db, account, settingsFor(server), options);
+        const Pop3PollResult result = poll(poller);
+        QVERIFY2(result.ok(), qPrintable(result.error.toString()));
+        QCOMPARE(result.downloaded, 1);
+        QCOMPARE(result.deletedOnServer, 2);
+        VERIFY_SCRIPT(server);
+        QCOMPARE(Store::Pop3Store(*db).records(account)->size(), 1);
     }
 
     void checkNow_andInterval_runOnTheInjectedClock()
