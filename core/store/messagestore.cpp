@@ -4,6 +4,7 @@
 
 #include "core/store/database.h"
 
+#include <QHash>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -237,17 +238,49 @@ Error MessageStore::applyFlags(qint64 folderId, quint32 uidValidity, const QList
     Transaction t(m_db);
     if (t.error())
         return t.error();
+    // A flag sweep reports every message and almost none changed: read what the store holds
+    // for the range once, and write only rows that differ. (Rewriting 100,000 unchanged rows
+    // also put every page of the table into the WAL.)
+    struct Held {
+        uint flags = 0;
+        QString keywords;
+        qint64 modSeq = 0;
+    };
+    QHash<quint32, Held> held;
+    if (updates.size() > 32) {
+        const auto [lo, hi] = std::minmax_element(updates.cbegin(), updates.cend(),
+                                                  [](const FlagUpdate &x, const FlagUpdate &y) { return x.uid < y.uid; });
+        Statement read(m_db, QStringLiteral("SELECT uid, flags, keywords, modseq FROM messages "
+                                            "WHERE folder_id = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?"));
+        read.bind(folderId).bind(qint64(uidValidity)).bind(qint64(lo->uid)).bind(qint64(hi->uid));
+        if (Error e = read.exec())
+            return e;
+        held.reserve(updates.size());
+        while (read.next())
+            held.insert(quint32(read.value(0).toLongLong()),
+                        Held{uint(read.value(1).toLongLong()), read.value(2).toString(), read.value(3).toLongLong()});
+    }
     Statement q(m_db, QStringLiteral("UPDATE messages SET flags = ?, keywords = ?, "
                                      "modseq = CASE WHEN ? = 0 THEN modseq ELSE ? END "
-                                     "WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+                                     "WHERE folder_id = ? AND uidvalidity = ? AND uid = ? "
+                                     "AND (flags IS NOT ? OR keywords IS NOT ? OR (? <> 0 AND modseq IS NOT ?))"));
     for (const FlagUpdate &u : updates) {
-        q.bind(uint(u.flags.toInt()))
-            .bind(u.keywords.join(u' '))
+        const uint flags = uint(u.flags.toInt());
+        const QString keywords = u.keywords.join(u' ');
+        if (const auto it = held.constFind(u.uid); it != held.cend() && it->flags == flags && it->keywords == keywords
+                                                   && (u.modSeq == 0 || qint64(u.modSeq) == it->modSeq))
+            continue;
+        q.bind(flags)
+            .bind(keywords)
             .bind(qint64(u.modSeq))
             .bind(qint64(u.modSeq))
             .bind(folderId)
             .bind(qint64(uidValidity))
-            .bind(qint64(u.uid));
+            .bind(qint64(u.uid))
+            .bind(flags)
+            .bind(keywords)
+            .bind(qint64(u.modSeq))
+            .bind(qint64(u.modSeq));
         if (Error e = q.exec())
             return e;
     }

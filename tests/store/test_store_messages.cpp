@@ -239,6 +239,41 @@ private Q_SLOTS:
         QCOMPARE(FolderStore(*m_db).counts()->first(), (FolderCounts{m_inbox, m_account, 2, 3}));
     }
 
+    void flags_sweepOfManyMostlyUnchanged_writesOnlyWhatDiffers()
+    {
+        // Over 32 updates: the store compares with what it holds first. Every kind of
+        // difference still lands: flags, keywords alone, mod-sequence alone; a 0 mod-sequence
+        // (no CONDSTORE) keeps the stored one; a UID outside the store changes nothing.
+        MessageStore messages(*m_db);
+        QList<MessageHeader> headers;
+        for (quint32 uid = 1; uid <= 40; ++uid)
+            headers << header(uid, QStringLiteral("m%1").arg(uid));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, headers));
+        STORE_OK(messages.applyFlags(m_inbox, 100, {FlagUpdate{5, MessageFlag::Seen, {}, 9}}));
+        QList<FlagUpdate> sweep;
+        for (quint32 uid = 1; uid <= 41; ++uid)
+            sweep << FlagUpdate{uid, uid == 5 ? MessageFlags(MessageFlag::Seen) : MessageFlags(), {}, 0};
+        sweep[2].flags = MessageFlag::Seen | MessageFlag::Flagged;       // uid 3: flags
+        sweep[6].keywords = QStringList{QStringLiteral("project-x")};   // uid 7: a keyword alone
+        sweep[9].modSeq = 44;                                            // uid 10: the mod-sequence alone
+        STORE_OK(messages.applyFlags(m_inbox, 100, sweep));
+        QCOMPARE(messages.findByUid(m_inbox, 100, 3).value()->header.flags, MessageFlag::Seen | MessageFlag::Flagged);
+        QCOMPARE(messages.findByUid(m_inbox, 100, 7).value()->header.keywords, QStringList{QStringLiteral("project-x")});
+        QCOMPARE(messages.findByUid(m_inbox, 100, 10).value()->header.modSeq, 44u);
+        QCOMPARE(messages.findByUid(m_inbox, 100, 5).value()->header.modSeq, 9u);
+        QCOMPARE(messages.findByUid(m_inbox, 100, 5).value()->header.flags, MessageFlags(MessageFlag::Seen));
+        QVERIFY(!messages.findByUid(m_inbox, 100, 41).value().has_value());
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->unreadCount, 38);
+
+        // Clearing what the first sweep set is a difference too.
+        sweep[2].flags = {};
+        sweep[6].keywords = {};
+        STORE_OK(messages.applyFlags(m_inbox, 100, sweep));
+        QCOMPARE(messages.findByUid(m_inbox, 100, 3).value()->header.flags, MessageFlags());
+        QCOMPARE(messages.findByUid(m_inbox, 100, 7).value()->header.keywords, QStringList());
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->unreadCount, 39);
+    }
+
     void flags_imapAtoms_roundTrip()
     {
         QStringList keywords;
