@@ -134,6 +134,14 @@ struct Fixture {
     std::optional<KeptSelection> kept;
 };
 
+/// A SELECT INBOX of the scripts below and the server's answer: EXISTS, UIDVALIDITY 7, UIDNEXT.
+#define SELECTED_INBOX(tag, exists, uidNext)                                                                     \
+    "C: " tag " SELECT INBOX\n"                                                                                 \
+    "S: * " exists " EXISTS\n"                                                                                  \
+    "S: * OK [UIDVALIDITY 7] x\n"                                                                               \
+    "S: * OK [UIDNEXT " uidNext "] x\n"                                                                         \
+    "S: " tag " OK [READ-WRITE] done\n"
+
 #define VERIFY_SCRIPT(server)                                                                                    \
     do {                                                                                                         \
         const QStringList problems_ = (server).verify();                                                         \
@@ -242,11 +250,7 @@ private Q_SLOTS:
     {
         // The second and third syncs find the selection the first left: a NOOP, no SELECT.
         Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 4] x\n"
-                                 "S: A002 OK [READ-WRITE] done\n"
+                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
                                  "C: A003 NOOP\n"
                                  "S: A003 OK\n"
                                  "C: A004 UID FETCH 1:3 (UID FLAGS)\n"
@@ -274,20 +278,12 @@ private Q_SLOTS:
         // One message leaves and one arrives: EXISTS is unchanged, but the EXPUNGE spoils the
         // kept selection, and the SELECT's UIDNEXT shows the arrival.
         Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 4] x\n"
-                                 "S: A002 OK [READ-WRITE] done\n"
+                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
                                  "C: A003 NOOP\n"
                                  "S: * 2 EXPUNGE\n"
                                  "S: * 3 EXISTS\n"
                                  "S: A003 OK\n"
-                                 "C: A004 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 5] x\n"
-                                 "S: A004 OK [READ-WRITE] done\n"
+                                 SELECTED_INBOX("A004", "3", "5")
                                  "C: A005 UID SEARCH RETURN (ALL COUNT) UID 4:*\n"
                                  "S: * ESEARCH (TAG \"A005\") UID ALL 4 COUNT 1\n"
                                  "S: A005 OK\n"
@@ -316,21 +312,9 @@ private Q_SLOTS:
         // Someone else selected a mailbox on the session: the kept selection no longer holds,
         // even when the same mailbox is selected again with the same counts.
         Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 4] x\n"
-                                 "S: A002 OK [READ-WRITE] done\n"
-                                 "C: A003 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 4] x\n"
-                                 "S: A003 OK [READ-WRITE] done\n"
-                                 "C: A004 SELECT INBOX\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 4] x\n"
-                                 "S: A004 OK [READ-WRITE] done\n"));
+                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
+                                 SELECTED_INBOX("A003", "3", "4")
+                                 SELECTED_INBOX("A004", "3", "4")));
         QVERIFY(f.login());
         f.seed({1, 2, 3}, 4, 0);
         FolderSyncOptions known;
