@@ -247,9 +247,11 @@ Error MessageStore::applyFlags(qint64 folderId, quint32 uidValidity, const QList
         qint64 modSeq = 0;
     };
     QHash<quint32, Held> held;
-    if (updates.size() > 32) {
-        const auto [lo, hi] = std::minmax_element(updates.cbegin(), updates.cend(),
-                                                  [](const FlagUpdate &x, const FlagUpdate &y) { return x.uid < y.uid; });
+    const auto [lo, hi] = std::minmax_element(updates.cbegin(), updates.cend(),
+                                              [](const FlagUpdate &x, const FlagUpdate &y) { return x.uid < y.uid; });
+    // Only for a dense run of UIDs (a sweep chunk): a few changes spread over a large mailbox
+    // (CHANGEDSINCE, QRESYNC) are cheaper as direct UPDATEs than as a read of everything between.
+    if (updates.size() > 32 && qint64(hi->uid) - qint64(lo->uid) < 4 * qint64(updates.size())) {
         Statement read(m_db, QStringLiteral("SELECT uid, flags, keywords, modseq FROM messages "
                                             "WHERE folder_id = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?"));
         read.bind(folderId).bind(qint64(uidValidity)).bind(qint64(lo->uid)).bind(qint64(hi->uid));
