@@ -47,7 +47,7 @@ bool syncDirectory(const QString &path)
 }
 
 /// Writes every part's bytes, in order, to @p fd (a new, empty file).
-bool writeAll(int fd, const QList<PackedPart> &parts)
+bool writeAll(int fd, const QList<QByteArray> &parts)
 {
     constexpr int kBatch = 256; // well below IOV_MAX
     iovec iov[kBatch];
@@ -55,7 +55,7 @@ bool writeAll(int fd, const QList<PackedPart> &parts)
     while (next < parts.size()) {
         int n = 0;
         for (; n < kBatch && next + n < parts.size(); ++n) {
-            const QByteArray &c = parts.at(next + n).content;
+            const QByteArray &c = parts.at(next + n);
             iov[n].iov_base = const_cast<char *>(c.constData());
             iov[n].iov_len = size_t(c.size());
         }
@@ -221,6 +221,44 @@ Error PartStore::write(qint64 messageId, const QString &section, qint64 announce
     return t.commit();
 }
 
+PendingPack::~PendingPack()
+{
+    discard();
+}
+
+PendingPack::PendingPack(PendingPack &&other) noexcept
+    : m_contents(std::move(other.m_contents))
+    , m_fileName(std::move(other.m_fileName))
+    , m_path(std::move(other.m_path))
+    , m_fd(std::exchange(other.m_fd, -1))
+{
+    other.m_path.clear();
+}
+
+PendingPack &PendingPack::operator=(PendingPack &&other) noexcept
+{
+    if (this != &other) {
+        discard();
+        m_contents = std::move(other.m_contents);
+        m_fileName = std::move(other.m_fileName);
+        m_path = std::move(other.m_path);
+        m_fd = std::exchange(other.m_fd, -1);
+        other.m_path.clear();
+    }
+    return *this;
+}
+
+void PendingPack::discard()
+{
+    // No row names the file: it goes at once.
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+    if (!m_path.isEmpty())
+        QFile::remove(m_path);
+    m_path.clear();
+}
+
 Error PartStore::storePacked(const QList<PackedPart> &parts)
 {
     if (parts.isEmpty())
@@ -228,13 +266,31 @@ Error PartStore::storePacked(const QList<PackedPart> &parts)
     Transaction t(m_db);
     if (t.error())
         return t.error();
-    if (m_db.isInMemory() || m_db.options().partFileThreshold <= 0) {
-        for (const PackedPart &p : parts) {
-            if (Error e = write(p.messageId, p.section, p.content.size(), -1, p.content))
-                return e;
-        }
-        return t.commit();
+    QList<QByteArray> contents;
+    QList<std::pair<qint64, QString>> owners;
+    contents.reserve(parts.size());
+    owners.reserve(parts.size());
+    for (const PackedPart &p : parts) {
+        contents.append(p.content);
+        owners.append({p.messageId, p.section});
     }
+    Result<PendingPack> pack = writePack(contents);
+    if (!pack)
+        return pack.error();
+    if (Error e = addPackedRows(pack.value(), owners))
+        return e;
+    return t.commit();
+}
+
+Result<PendingPack> PartStore::writePack(const QList<QByteArray> &contents)
+{
+    if (!m_db.inTransaction())
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("a pack is written inside a write transaction"));
+    PendingPack pack;
+    pack.m_contents = contents;
+    if (contents.isEmpty() || m_db.isInMemory() || m_db.options().partFileThreshold <= 0)
+        return pack; // inline
 
     const QString dir = partsDir();
     if (!QFileInfo::exists(dir)) {
@@ -245,41 +301,57 @@ Error PartStore::storePacked(const QList<PackedPart> &parts)
                                QStringLiteral("cannot sync %1 to disk").arg(m_db.profileDir()));
     }
     // A new file every time (O_EXCL): a pack is never written again once rows name it.
-    QString fileName;
     QString path;
-    int fd = -1;
-    for (int attempt = 0; fd < 0 && attempt < 8; ++attempt) {
-        fileName = QStringLiteral("parts/%1.pack")
-                       .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
-        path = QDir(m_db.profileDir()).filePath(fileName);
-        fd = ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST)
+    for (int attempt = 0; pack.m_fd < 0 && attempt < 8; ++attempt) {
+        pack.m_fileName = QStringLiteral("parts/%1.pack")
+                              .arg(QRandomGenerator::system()->generate64(), 16, 16, QLatin1Char('0'));
+        path = QDir(m_db.profileDir()).filePath(pack.m_fileName);
+        pack.m_fd =
+            ::open(QFile::encodeName(path).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (pack.m_fd < 0 && errno != EEXIST)
             break;
     }
-    if (fd < 0)
+    if (pack.m_fd < 0)
         return Error::make(Error::Kind::Storage,
                            QStringLiteral("cannot create %1: %2").arg(path, errnoText()));
-    // No row names the pack until this transaction commits: on any error it goes at once.
-    auto fail = [&](Error e) {
-        if (fd >= 0)
-            ::close(fd);
-        QFile::remove(path);
-        return e;
-    };
-    if (!writeAll(fd, parts))
-        return fail(
-            Error::make(Error::Kind::Storage, QStringLiteral("cannot write %1: %2").arg(path, errnoText())));
+    pack.m_path = path;
+    if (!writeAll(pack.m_fd, contents))
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("cannot write %1: %2").arg(path, errnoText()));
+    // Start the writeback now; addPackedRows() waits for it.
+    if (m_db.transactionDurability() == Durability::Full)
+        (void)::sync_file_range(pack.m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return pack;
+}
+
+Error PartStore::addPackedRows(PendingPack &pack, const QList<std::pair<qint64, QString>> &owners)
+{
+    if (owners.size() != pack.m_contents.size())
+        return Error::make(
+            Error::Kind::Storage,
+            QStringLiteral("%1 owners for %2 packed parts").arg(owners.size()).arg(pack.m_contents.size()));
+    if (owners.isEmpty())
+        return {};
+    Transaction t(m_db);
+    if (t.error())
+        return t.error();
+    if (pack.m_fileName.isEmpty()) {
+        for (qsizetype i = 0; i < owners.size(); ++i) {
+            const QByteArray &c = pack.m_contents.at(i);
+            if (Error e = write(owners.at(i).first, owners.at(i).second, c.size(), -1, c))
+                return e;
+        }
+        return t.commit();
+    }
     // A durable transaction (a POP3 download) must not commit rows whose bytes are still only
     // in the page cache, nor name a file whose directory entry is.
-    if (m_db.transactionDurability() == Durability::Full && (::fdatasync(fd) != 0 || !syncDirectory(dir)))
-        return fail(Error::make(Error::Kind::Storage,
-                                QStringLiteral("cannot sync %1 to disk: %2").arg(path, errnoText())));
-    if (::close(fd) != 0) {
-        fd = -1;
-        return fail(
-            Error::make(Error::Kind::Storage, QStringLiteral("cannot write %1: %2").arg(path, errnoText())));
-    }
-    fd = -1;
+    if (m_db.transactionDurability() == Durability::Full &&
+        (::fdatasync(pack.m_fd) != 0 || !syncDirectory(partsDir())))
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("cannot sync %1 to disk: %2").arg(pack.m_path, errnoText()));
+    if (::close(std::exchange(pack.m_fd, -1)) != 0)
+        return Error::make(Error::Kind::Storage,
+                           QStringLiteral("cannot write %1: %2").arg(pack.m_path, errnoText()));
 
     // One statement for every row; the SELECT checks the message exists and gives its account.
     Statement q(
@@ -292,22 +364,25 @@ Error PartStore::storePacked(const QList<PackedPart> &parts)
             "received_size = excluded.received_size, complete = 1, content = NULL, "
             "file_name = excluded.file_name, file_offset = excluded.file_offset"));
     qint64 at = 0;
-    for (const PackedPart &p : parts) {
-        q.bind(p.section)
-            .bind(qint64(p.content.size()))
-            .bind(qint64(p.content.size()))
-            .bind(fileName)
+    for (qsizetype i = 0; i < owners.size(); ++i) {
+        const qint64 size = pack.m_contents.at(i).size();
+        q.bind(owners.at(i).second)
+            .bind(size)
+            .bind(size)
+            .bind(pack.m_fileName)
             .bind(at)
-            .bind(p.messageId);
+            .bind(owners.at(i).first);
         if (Error e = q.exec())
-            return fail(e);
+            return e;
         if (q.rowsAffected() != 1)
-            return fail(
-                Error::make(Error::Kind::Storage, QStringLiteral("no message with id %1").arg(p.messageId)));
-        at += p.content.size();
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("no message with id %1").arg(owners.at(i).first));
+        at += size;
     }
     if (Error e = t.commit())
-        return fail(e);
+        return e;
+    // Rows name the file now: it is the transaction's to keep or (rolled back) the sweep's.
+    pack.m_path.clear();
     return {};
 }
 

@@ -9,6 +9,7 @@
 #include <QString>
 
 #include <optional>
+#include <utility>
 
 namespace Tidings::Store {
 
@@ -29,6 +30,29 @@ struct PackedPart {
     qint64 messageId = 0;
     QString section;
     QByteArray content; ///< every byte of the section: its size is the announced size
+};
+
+/// A pack whose bytes are written but that no row names yet (PartStore::writePack). Destroyed
+/// without PartStore::addPackedRows() it removes its file.
+class PendingPack final
+{
+public:
+    PendingPack() = default;
+    ~PendingPack();
+    PendingPack(PendingPack &&other) noexcept;
+    PendingPack &operator=(PendingPack &&other) noexcept;
+    Q_DISABLE_COPY(PendingPack)
+
+    [[nodiscard]] qsizetype size() const { return m_contents.size(); }
+
+private:
+    friend class PartStore;
+    void discard();
+
+    QList<QByteArray> m_contents; // what the rows will say; kept for the inline case
+    QString m_fileName;           // "parts/<random>.pack"; empty: stored inline
+    QString m_path;
+    int m_fd = -1;
 };
 
 /// The message_parts table and the part files beside the database.
@@ -69,6 +93,13 @@ public:
     /// (or with partFileThreshold 0) inline, as store() would. Runs in the caller's
     /// transaction, if any. A packed part cannot be continued with append(); store() replaces it.
     Error storePacked(const QList<PackedPart> &parts);
+    /// storePacked() in two steps, so the disk writes back a pack while the caller adds other
+    /// rows of the same transaction: writePack() writes the bytes to a new pack and starts
+    /// their writeback (it must run inside the caller's write transaction); addPackedRows() syncs
+    /// the pack and its directory (Full transactions) and adds one complete row per content,
+    /// @p owners[i] being (message id, section) of the i-th content.
+    [[nodiscard]] Result<PendingPack> writePack(const QList<QByteArray> &contents);
+    Error addPackedRows(PendingPack &pack, const QList<std::pair<qint64, QString>> &owners);
     /// The part with its content, or nullopt when nothing of it is stored.
     [[nodiscard]] Result<std::optional<MessagePart>> get(qint64 messageId, const QString &section);
     /// Deletes part and pack files no row refers to (left by deleted messages or interrupted

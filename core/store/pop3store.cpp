@@ -6,6 +6,8 @@
 #include "core/store/database.h"
 #include "core/store/partstore.h"
 
+#include <QHash>
+
 namespace Tidings::Store {
 
 Result<QSet<QString>> Pop3Store::knownUidls(qint64 accountId)
@@ -48,36 +50,63 @@ Result<QList<Pop3Stored>> Pop3Store::storeMessages(qint64 folderId, const QList<
         accountId = q.value(0).toLongLong();
     }
 
-    QList<Pop3Stored> ids;
-    ids.reserve(downloads.size());
-    QList<PackedPart> parts;
-    parts.reserve(downloads.size());
+    // Which downloads are new: a UIDL known already, or earlier in this group, writes nothing.
+    QList<Pop3Stored> ids(downloads.size());
+    QList<qsizetype> firstOf(downloads.size(), -1); // a repeat within the group: its first
+    QList<qsizetype> fresh;
+    QList<QByteArray> contents;
+    {
+        Statement known(
+            m_db, QStringLiteral(
+                      "SELECT coalesce(message_id, 0) FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
+        QHash<QString, qsizetype> inGroup;
+        for (qsizetype i = 0; i < downloads.size(); ++i) {
+            const Pop3Download &d = downloads.at(i);
+            if (auto it = inGroup.constFind(d.uidl); it != inGroup.constEnd()) {
+                firstOf[i] = *it;
+                continue;
+            }
+            known.bind(accountId).bind(d.uidl);
+            if (Error e = known.exec())
+                return e;
+            if (known.next()) {
+                ids[i] = Pop3Stored{known.value(0).toLongLong(), false};
+                continue;
+            }
+            inGroup.insert(d.uidl, i);
+            fresh.append(i);
+            contents.append(d.raw);
+        }
+    }
+    // The bytes first, so the disk writes them back while the rows are added.
+    PartStore parts(m_db);
+    Result<PendingPack> pack = parts.writePack(contents);
+    if (!pack)
+        return pack.error();
+
     MessageStore messages(m_db);
-    Statement known(
-        m_db,
-        QStringLiteral("SELECT coalesce(message_id, 0) FROM pop3_uidls WHERE account_id = ? AND uidl = ?"));
     Statement remember(m_db,
                        QStringLiteral("INSERT INTO pop3_uidls (account_id, uidl, message_id, first_seen) "
                                       "VALUES (?, ?, ?, ?)"));
     const QVariant now = toDbTime(m_db.clock().now());
-    for (const Pop3Download &d : downloads) {
-        known.bind(accountId).bind(d.uidl);
-        if (Error e = known.exec())
-            return e;
-        if (known.next()) {
-            ids.append(Pop3Stored{known.value(0).toLongLong(), false});
-            continue;
-        }
+    QList<std::pair<qint64, QString>> owners;
+    owners.reserve(fresh.size());
+    for (qsizetype i : std::as_const(fresh)) {
+        const Pop3Download &d = downloads.at(i);
         Result<qint64> messageId = messages.insertLocal(folderId, d.header);
         if (!messageId)
             return messageId.error();
         remember.bind(accountId).bind(d.uidl).bind(*messageId).bind(now);
         if (Error e = remember.exec())
             return e;
-        ids.append(Pop3Stored{*messageId, true});
-        parts.append(PackedPart{*messageId, QString(), d.raw});
+        ids[i] = Pop3Stored{*messageId, true};
+        owners.append({*messageId, QString()});
     }
-    if (Error e = PartStore(m_db).storePacked(parts))
+    for (qsizetype i = 0; i < downloads.size(); ++i) {
+        if (firstOf.at(i) >= 0)
+            ids[i] = Pop3Stored{ids.at(firstOf.at(i)).messageId, false};
+    }
+    if (Error e = parts.addPackedRows(pack.value(), owners))
         return e;
     if (Error e = t.commit())
         return e;

@@ -64,8 +64,6 @@ QString contentKey(const QByteArray &raw)
 struct Pop3Poller::Group {
     quint64 generation = 0;
     qint64 folderId = 0;
-    bool markRead = false;
-    QDateTime received;
     QList<Download> downloads; // uidl is the key: the UIDL, or the content hash without UIDL
 };
 
@@ -77,7 +75,7 @@ struct Pop3Poller::GroupOutcome {
     QList<Store::Pop3Stored> stored;         // one per message when !error
 };
 
-/// Parses the list rows of a group and stores it (Pop3Store::storeMessages: one Full
+/// Stores a group with its list rows (Pop3Store::storeMessages: one Full
 /// transaction, the bytes in one pack synced before the commit). For a file profile it lives on
 /// the poller's writer thread and opens its own connection there on first use (a Database
 /// belongs to the thread that opened it); for an in-memory one it uses the poller's database
@@ -99,11 +97,7 @@ public:
         downloads.reserve(group.downloads.size());
         out.messages.reserve(group.downloads.size());
         for (const Download &d : group.downloads) {
-            // Header row only: the body is parsed by the indexer after the download.
-            Store::MessageHeader header = listHeaderFromRaw(d.raw, group.received);
-            if (group.markRead)
-                header.flags |= Store::MessageFlag::Seen;
-            downloads.append(Store::Pop3Download{d.uidl, std::move(header), d.raw});
+            downloads.append(Store::Pop3Download{d.uidl, *d.header, d.raw});
             out.messages.append({d.message, d.uidl});
         }
         Store::Database *db = m_shared;
@@ -494,7 +488,12 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
             fail(r->error());
             return;
         } else {
-            Download d{r->message(), uidl, std::move(*buffer)};
+            // The list row from the header block only (the indexer parses bodies later), here on
+            // the network thread, which waits for the wire most of the time anyway.
+            auto header = std::make_shared<Store::MessageHeader>(listHeaderFromRaw(*buffer, m_clock.now()));
+            if (m_options.markRead)
+                header->flags |= Store::MessageFlag::Seen;
+            Download d{r->message(), uidl, std::move(*buffer), std::move(header)};
             m_pendingBytes += d.raw.size();
             m_pending.append(std::move(d));
         }
@@ -513,8 +512,6 @@ void Pop3Poller::flush()
     Group group;
     group.generation = m_generation;
     group.folderId = m_inbox;
-    group.markRead = m_options.markRead;
-    group.received = m_clock.now();
     group.downloads.reserve(m_pending.size());
     QList<Download> batch = std::move(m_pending);
     m_pending.clear();

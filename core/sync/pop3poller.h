@@ -17,6 +17,7 @@
 #include <QStringList>
 
 #include <chrono>
+#include <memory>
 #include <variant>
 
 class QThread;
@@ -146,6 +147,7 @@ private:
         int message = 0;
         QString uidl; // empty without UIDL support: the content hash is used
         QByteArray raw;
+        std::shared_ptr<Store::MessageHeader> header; // the list row, parsed as the RETR ends
     };
     class Writer;
     struct Group;

@@ -191,6 +191,28 @@ private Q_SLOTS:
         QCOMPARE(PartStore(*m_db).get(id, QString())->value().content, QByteArray("in flight"));
     }
 
+    void pendingPack_dropped_removesItsFile_andNeedsATransaction()
+    {
+        QVERIFY(PartStore(*m_db).writePack({"x"}).error().isError()); // outside a transaction
+        const QList<qint64> ids = addMessages(2);
+        Transaction t(*m_db, Durability::Full);
+        STORE_OK(t.error());
+        {
+            auto dropped = PartStore(*m_db).writePack({"abandoned"});
+            STORE_OK(dropped);
+            QCOMPARE(packFiles(m_dir).size(), 1);
+        }
+        QCOMPARE(packFiles(m_dir).size(), 0);
+        auto pack = PartStore(*m_db).writePack({"first", "second"});
+        STORE_OK(pack);
+        QVERIFY(PartStore(*m_db).addPackedRows(pack.value(), {{ids.at(0), QString()}}).isError()); // count
+        STORE_OK(
+            PartStore(*m_db).addPackedRows(pack.value(), {{ids.at(0), QString()}, {ids.at(1), QString()}}));
+        STORE_OK(t.commit());
+        QCOMPARE(packFiles(m_dir).size(), 1);
+        QCOMPARE(PartStore(*m_db).get(ids.at(1), QString())->value().content, QByteArray("second"));
+    }
+
     void inMemory_storesPackedPartsInline()
     {
         auto db = openOrFail(QStringLiteral(":memory:"));
