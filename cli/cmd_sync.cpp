@@ -8,6 +8,7 @@
 
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QSet>
 
 namespace {
 
@@ -135,6 +136,7 @@ int syncCommand(Context &c)
     if (!watch) {
         int remaining = int(accounts.size() + pollers.size());
         QHash<qint64, int> fetched;
+        QSet<qint64> indexing; // synced, waiting for SearchIndexer
         QObject::connect(engine.get(), &Sync::SyncEngine::progress, engine.get(),
                          [&](qint64 accountId, qint64, qint64, qint64) { ++fetched[accountId]; });
         QObject::connect(engine.get(), &Sync::SyncEngine::syncFinished, engine.get(),
@@ -156,6 +158,23 @@ int syncCommand(Context &c)
                                  c.out << names.value(accountId) << ": up to date, "
                                        << (folders ? folders->size() : 0) << " folders, " << total
                                        << " messages, " << unread << " unread" << Qt::endl;
+                                 // A first sync of a large folder leaves its search index to the
+                                 // background pass that follows: the sync is over when it is.
+                                 indexing.insert(accountId);
+                                 return;
+                             }
+                             if (--remaining == 0)
+                                 loop.quit();
+                         });
+        QObject::connect(engine.get(), &Sync::SyncEngine::searchIndexComplete, engine.get(),
+                         [&](qint64 accountId, qint64, const Error &error) {
+                             if (!indexing.remove(accountId))
+                                 return;
+                             if (error) {
+                                 c.err << "tidings-cli sync: " << names.value(accountId)
+                                       << ": building the search index failed: " << error.toString()
+                                       << Qt::endl;
+                                 exitCode = 1;
                              }
                              if (--remaining == 0)
                                  loop.quit();

@@ -182,8 +182,13 @@ Error Database::configure()
                 Error::Kind::Storage,
                 QStringLiteral("SQLite refused WAL mode (journal_mode is %1)").arg(mode->toString()));
     }
+    // wal_autocheckpoint: a checkpoint (two fsyncs under synchronous=NORMAL) every 8000 pages
+    // (32 MiB) of WAL instead of SQLite's 1000: an initial sync writes hundreds of MiB, and at
+    // 1000 pages the checkpoints' fsyncs were most of its commit time (docs/sync.md,
+    // Benchmark). journal_size_limit gives the space back after a checkpoint.
     for (const char *pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
-                               "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32768"}) {
+                               "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32768",
+                               "PRAGMA wal_autocheckpoint = 8000", "PRAGMA journal_size_limit = 33554432"}) {
         if (Error e = execRaw(m_handle, pragma, QString::fromLatin1(pragma)))
             return e;
     }

@@ -144,6 +144,17 @@ public:
     /// Restricted to one account when @p accountId is non-zero. The newest @p limit matches
     /// in arrival order, returned newest first by date.
     [[nodiscard]] Result<QList<StoredMessage>> search(const QString &text, int limit, qint64 accountId = 0);
+    /// While @p deferred, messages inserted into the folder are left out of the search index and
+    /// noted as pending (schema 5): the first sync of a large folder writes its list rows
+    /// without tokenising each one, and indexPendingSearch() indexes them in batches afterwards.
+    Error setSearchDeferred(qint64 folderId, bool deferred);
+    /// Indexes up to @p batch pending messages (the oldest notes first: for a newest-first sync,
+    /// the newest messages) in one transaction with one INSERT ... SELECT. Returns how many were
+    /// indexed; 0 when nothing is pending.
+    [[nodiscard]] Result<int> indexPendingSearch(int batch);
+    /// How many messages wait for the search index.
+    [[nodiscard]] Result<qint64> pendingSearchCount();
+
     /// The FTS5 query search() runs for @p text: each word quoted, prefix-matched, ANDed;
     /// a Russian word with е or ё matches both spellings.
     [[nodiscard]] static QString ftsQuery(const QString &text);

@@ -268,6 +268,13 @@ void FolderSync::findNewUids()
             }
         }
         m_fetchTotal = m_toFetch.size();
+        m_requestEnd = m_toFetch.size();
+        if (m_firstSync && m_options.deferSearchIndexFrom > 0 &&
+            m_fetchTotal >= m_options.deferSearchIndexFrom) {
+            // The list first, search after: SearchIndexer indexes these rows once ImapSync is idle.
+            if (storeFailed(Store::MessageStore(m_db).setSearchDeferred(m_folderId, true)))
+                return;
+        }
         fetchNextHeaderChunk();
     });
     job->start();
@@ -275,51 +282,73 @@ void FolderSync::findNewUids()
 
 void FolderSync::fetchNextHeaderChunk()
 {
-    if (m_toFetch.isEmpty()) {
+    if (m_finished)
+        return;
+    if (m_requestEnd == 0 && m_chunksInFlight == 0) {
         checkExpunges();
         return;
     }
-    const qsizetype n = std::min<qsizetype>(m_options.headerChunk, m_toFetch.size());
-    const QList<quint32> chunk = m_toFetch.mid(m_toFetch.size() - n);
-    auto *job = new Imap::FetchJob(m_session);
-    job->setUids(setOf(chunk));
-    job->setScope(headerScope(m_mode != SyncMode::Plain));
-    connect(job, &Imap::Job::finished, this, [this, job, n] {
-        if (job->error()) {
-            fail(job->error());
-            return;
-        }
-        QList<Store::MessageHeader> headers;
-        headers.reserve(job->messages().size());
-        for (const Imap::Fetch &f : job->messages()) {
-            auto h = headerFromFetch(f);
-            if (auto *e = std::get_if<Error>(&h)) {
-                fail(*e);
+    // Keep up to headerPipeline chunks requested; the session sends pipelined UID FETCHes and
+    // their answers come back in order, so chunks are stored newest first as before.
+    while (m_requestEnd > 0 && m_chunksInFlight < std::max(1, m_options.headerPipeline)) {
+        const qsizetype n = std::min<qsizetype>(m_options.headerChunk, m_requestEnd);
+        const QList<quint32> chunk = m_toFetch.mid(m_requestEnd - n, n);
+        m_requestEnd -= n;
+        ++m_chunksInFlight;
+        auto *job = new Imap::FetchJob(m_session);
+        job->setUids(setOf(chunk));
+        job->setScope(headerScope(m_mode != SyncMode::Plain));
+        connect(job, &Imap::Job::finished, this, [this, job, n] {
+            --m_chunksInFlight;
+            if (m_finished)
+                return;
+            if (job->error()) {
+                fail(job->error());
                 return;
             }
-            headers << std::move(std::get<Store::MessageHeader>(h));
-        }
-        // Newest first inside the chunk, too: the list fills from the top.
-        std::sort(headers.begin(), headers.end(),
-                  [](const Store::MessageHeader &a, const Store::MessageHeader &b) { return a.uid > b.uid; });
-        if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+            storeHeaderChunk(job->messages(), n);
+        });
+        job->start();
+    }
+}
+
+void FolderSync::storeHeaderChunk(const QList<Imap::Fetch> &fetches, qsizetype n)
+{
+    QList<Store::MessageHeader> headers;
+    headers.reserve(fetches.size());
+    for (const Imap::Fetch &f : fetches) {
+        auto h = headerFromFetch(f);
+        if (auto *e = std::get_if<Error>(&h)) {
+            fail(*e);
             return;
-        QList<quint32> newOnes;
-        for (const Store::MessageHeader &h : std::as_const(headers)) {
-            m_cached.insert(std::lower_bound(m_cached.begin(), m_cached.end(), h.uid), h.uid);
-            if (!m_firstSync && h.uid >= m_cachedUidNext)
-                newOnes << h.uid;
         }
-        m_result.fetched += int(headers.size());
-        m_toFetch.resize(m_toFetch.size() - n);
-        Q_EMIT progress(m_folderId, m_fetchTotal - m_toFetch.size(), m_fetchTotal);
-        if (!newOnes.isEmpty()) {
-            m_result.newUids << newOnes;
-            Q_EMIT newMail(m_folderId, newOnes);
-        }
-        fetchNextHeaderChunk();
-    });
-    job->start();
+        headers << std::move(std::get<Store::MessageHeader>(h));
+    }
+    // Newest first inside the chunk, too: the list fills from the top.
+    std::sort(headers.begin(), headers.end(),
+              [](const Store::MessageHeader &a, const Store::MessageHeader &b) { return a.uid > b.uid; });
+    if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+        return;
+    QList<quint32> newOnes;
+    // Into the ascending cache with one merge per chunk: inserting row by row moved the whole
+    // list for every header of a newest-first sync (quadratic: seconds at 100,000).
+    const qsizetype before = m_cached.size();
+    for (auto it = headers.crbegin(); it != headers.crend(); ++it) {
+        m_cached << it->uid;
+        if (!m_firstSync && it->uid >= m_cachedUidNext)
+            newOnes.prepend(it->uid);
+    }
+    std::inplace_merge(m_cached.begin(), m_cached.begin() + before, m_cached.end());
+    m_cached.erase(std::unique(m_cached.begin(), m_cached.end()), m_cached.end()); // a UID answered twice
+    m_result.fetched += int(headers.size());
+    // The stored chunk is the newest part of what is left (answers come in request order).
+    m_toFetch.remove(m_toFetch.size() - n, n);
+    Q_EMIT progress(m_folderId, m_fetchTotal - m_toFetch.size(), m_fetchTotal);
+    if (!newOnes.isEmpty()) {
+        m_result.newUids << newOnes;
+        Q_EMIT newMail(m_folderId, newOnes);
+    }
+    fetchNextHeaderChunk();
 }
 
 void FolderSync::checkExpunges()
@@ -443,6 +472,10 @@ void FolderSync::sweepNextChunk()
 void FolderSync::complete()
 {
     if (m_finished)
+        return;
+    // New mail after a first sync is indexed as it arrives again; what the first sync left
+    // pending stays in search_pending for SearchIndexer.
+    if (m_firstSync && storeFailed(Store::MessageStore(m_db).setSearchDeferred(m_folderId, false)))
         return;
     // Only now is the folder's state a complete description of the cache.
     if (storeFailed(Store::FolderStore(m_db).setSyncState(m_folderId, m_mailbox.uidNext,

@@ -29,6 +29,13 @@ enum class SyncMode {
 struct FolderSyncOptions {
     /// New headers are fetched newest first in chunks of this many UIDs, one transaction each.
     int headerChunk = 250;
+    /// This many header chunks are requested ahead of the one being stored (UID FETCH commands
+    /// pipelined, RFC 9051 §5.5), so the server prepares the next chunk while this one is
+    /// written. Chunks are still stored one at a time, newest first. 1: strictly sequential.
+    int headerPipeline = 3;
+    /// A first sync with at least this many headers to fetch leaves their search indexing to
+    /// SearchIndexer (MessageStore::setSearchDeferred); 0 never defers.
+    int deferSearchIndexFrom = 1000;
     /// The flag sweep of the plain mode reads this many UIDs per UID FETCH (FLAGS).
     int flagChunk = 1000;
     /// The expunge bisection lists a range's UIDs once it holds at most this many cached UIDs.
@@ -117,6 +124,7 @@ private:
     void fetchChangedSince();
     void findNewUids();
     void fetchNextHeaderChunk();
+    void storeHeaderChunk(const QList<Imap::Fetch> &fetches, qsizetype n);
     void checkExpunges();
     void bisect(QList<quint32> slice);
     void bisectNext();
@@ -141,7 +149,9 @@ private:
     quint64 m_cachedModSeq = 0;
     bool m_firstSync = false;
     QList<quint32> m_cached;        ///< cached UIDs, ascending
-    QList<quint32> m_toFetch;       ///< UIDs still to fetch, ascending; fetched from the end
+    QList<quint32> m_toFetch;       ///< UIDs not yet stored, ascending; fetched from the end
+    qsizetype m_requestEnd = 0;     ///< m_toFetch[0, m_requestEnd) has not been requested yet
+    int m_chunksInFlight = 0;
     qint64 m_fetchTotal = 0;
     QList<QList<quint32>> m_bisectQueue;
     qsizetype m_sweepEnd = 0;       ///< the flag sweep walks m_cached downwards from here

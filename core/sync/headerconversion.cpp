@@ -4,10 +4,6 @@
 
 #include "core/mime/charset.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-
 namespace Tidings::Sync {
 
 namespace {
@@ -34,20 +30,92 @@ QString quoteName(const QString &name)
     return out;
 }
 
-QJsonValue structureToJson(const Imap::BodyStructure &s, int depth)
+bool isAscii(QByteArrayView bytes)
+{
+    for (const char c : bytes) {
+        if (static_cast<unsigned char>(c) >= 0x80)
+            return false;
+    }
+    return true;
+}
+
+/// Appends @p utf8 as a JSON string, escaped as QJsonDocument escapes it: '"', '\\' and the
+/// control characters; every other byte (UTF-8 included) as it is.
+void appendJsonString(QByteArray &out, QByteArrayView utf8)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && c != '"' && c != '\\') {
+            out += c;
+            continue;
+        }
+        out += '\\';
+        switch (c) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '\b': out += 'b'; break;
+        case '\f': out += 'f'; break;
+        case '\n': out += 'n'; break;
+        case '\r': out += 'r'; break;
+        case '\t': out += 't'; break;
+        default:
+            out += "u00";
+            out += hex[u >> 4];
+            out += hex[u & 0xf];
+        }
+    }
+    out += '"';
+}
+
+/// Latin-1 protocol bytes, lower-cased, as a JSON string (bytes from IMAP are ASCII in practice:
+/// one pass; anything else goes the QString way, as it did when this was built with QJsonObject).
+void appendLowerLatin1(QByteArray &out, QByteArrayView latin1)
+{
+    if (isAscii(latin1)) {
+        QByteArray lower = latin1.toByteArray();
+        for (char &c : lower) {
+            if (c >= 'A' && c <= 'Z')
+                c = char(c - 'A' + 'a');
+        }
+        appendJsonString(out, lower);
+        return;
+    }
+    appendJsonString(out, QString::fromLatin1(latin1).toLower().toUtf8());
+}
+
+void appendStructureJson(QByteArray &out, const Imap::BodyStructure &s, int depth)
 {
     // A compact, bounded description for the viewer: type, size, encoding, parameters and
-    // disposition per node; the store keeps it opaque.
-    QJsonObject o;
-    o[QStringLiteral("type")] = QString::fromLatin1(s.type + '/' + s.subtype).toLower();
-    o[QStringLiteral("size")] = qint64(s.size);
-    if (!s.encoding.isEmpty())
-        o[QStringLiteral("encoding")] = QString::fromLatin1(s.encoding).toLower();
+    // disposition per node; the store keeps it opaque. Written by hand, byte for byte what
+    // QJsonDocument::Compact made of the same QJsonObject (keys sorted, the same escaping):
+    // building QJsonObjects cost a fifth of the initial sync's conversion time.
+    // Keys in QJsonObject's (sorted) order: charset, disposition, encoding, filename, parts,
+    // size, type.
+    out += '{';
+    bool first = true;
+    auto key = [&](const char *name) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += '"';
+        out += name;
+        out += "\":";
+    };
     const QByteArray charset = s.parameter("CHARSET");
-    if (!charset.isEmpty())
-        o[QStringLiteral("charset")] = QString::fromLatin1(charset);
-    if (!s.disposition.isEmpty())
-        o[QStringLiteral("disposition")] = QString::fromLatin1(s.disposition).toLower();
+    if (!charset.isEmpty()) {
+        key("charset");
+        appendJsonString(out, isAscii(charset) ? QByteArray(charset) : QString::fromLatin1(charset).toUtf8());
+    }
+    if (!s.disposition.isEmpty()) {
+        key("disposition");
+        appendLowerLatin1(out, s.disposition);
+    }
+    if (!s.encoding.isEmpty()) {
+        key("encoding");
+        appendLowerLatin1(out, s.encoding);
+    }
     QByteArray file;
     for (const Imap::BodyParameter &p : s.dispositionParameters) {
         if (p.name == "FILENAME")
@@ -55,15 +123,30 @@ QJsonValue structureToJson(const Imap::BodyStructure &s, int depth)
     }
     if (file.isEmpty())
         file = s.parameter("NAME");
-    if (!file.isEmpty())
-        o[QStringLiteral("filename")] = Mime::Charset::decodeHeader(file);
-    if (!s.parts.empty() && depth < 32) {
-        QJsonArray parts;
-        for (const Imap::BodyStructure &p : s.parts)
-            parts.append(structureToJson(p, depth + 1));
-        o[QStringLiteral("parts")] = parts;
+    if (!file.isEmpty()) {
+        key("filename");
+        appendJsonString(out, Mime::Charset::decodeHeader(file).toUtf8());
     }
-    return o;
+    if (!s.parts.empty() && depth < 32) {
+        key("parts");
+        out += '[';
+        bool firstPart = true;
+        for (const Imap::BodyStructure &p : s.parts) {
+            if (!firstPart)
+                out += ',';
+            firstPart = false;
+            appendStructureJson(out, p, depth + 1);
+        }
+        out += ']';
+    }
+    key("size");
+    out += QByteArray::number(qint64(s.size));
+    key("type");
+    QByteArray type = s.type;
+    type += '/';
+    type += s.subtype;
+    appendLowerLatin1(out, type);
+    out += '}';
 }
 
 QString referencesFrom(const Imap::Fetch &fetch)
@@ -84,6 +167,14 @@ QString referencesFrom(const Imap::Fetch &fetch)
 }
 
 } // namespace
+
+QByteArray bodyStructureJson(const Imap::BodyStructure &structure)
+{
+    QByteArray out;
+    out.reserve(256);
+    appendStructureJson(out, structure, 0);
+    return out;
+}
 
 Imap::FetchScope headerScope(bool modSeq)
 {
@@ -159,7 +250,7 @@ std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fet
     h.references = referencesFrom(fetch);
     if (fetch.bodyStructure) {
         h.hasAttachments = hasAttachment(*fetch.bodyStructure);
-        h.bodyStructure = QJsonDocument(structureToJson(*fetch.bodyStructure, 0).toObject()).toJson(QJsonDocument::Compact);
+        h.bodyStructure = bodyStructureJson(*fetch.bodyStructure);
     }
     return h;
 }

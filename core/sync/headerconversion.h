@@ -30,6 +30,11 @@ namespace Tidings::Sync {
 /// with specials are quoted, so Mime::Parser::parseAddresses reads the column back exactly.
 [[nodiscard]] QString formatAddressList(const QList<Imap::Address> &addresses);
 
+/// The BODYSTRUCTURE as the store keeps it (MessageHeader::bodyStructure): compact JSON with,
+/// per node, "type" ("text/plain"), "size", and when present "encoding", "charset",
+/// "disposition", "filename" (decoded) and "parts" (at most 32 levels deep); keys sorted.
+[[nodiscard]] QByteArray bodyStructureJson(const Imap::BodyStructure &structure);
+
 /// True when a BODYSTRUCTURE has a part with an attachment disposition or a file name.
 [[nodiscard]] bool hasAttachment(const Imap::BodyStructure &structure);
 

@@ -2,8 +2,6 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "core/sync/imapsync.h"
 
-#include "core/sync/offlinebodies.h"
-
 #include "core/imap/jobs.h"
 #include "core/imap/loginjob.h"
 #include "core/imap/session.h"
@@ -11,7 +9,9 @@
 #include "core/store/folderstore.h"
 #include "core/store/pendingoperationstore.h"
 #include "core/sync/folderroles.h"
+#include "core/sync/offlinebodies.h"
 #include "core/sync/pendingreplayer.h"
+#include "core/sync/searchindexer.h"
 
 #include <QHash>
 #include <QSet>
@@ -23,9 +23,15 @@ namespace Tidings::Sync {
 
 ImapSync::ImapSync(Store::Database &db, qint64 accountId, Imap::SessionSettings settings, Clock &clock,
                    ImapSyncOptions options, QObject *parent)
-    : QObject(parent), m_db(db), m_accountId(accountId), m_settings(std::move(settings)), m_clock(clock),
-      m_options(options)
+    : QObject(parent)
+    , m_db(db)
+    , m_accountId(accountId)
+    , m_settings(std::move(settings))
+    , m_clock(clock)
+    , m_options(options)
+    , m_indexer(new SearchIndexer(db, this))
 {
+    connect(m_indexer, &SearchIndexer::finished, this, &ImapSync::searchIndexComplete);
 }
 
 ImapSync::~ImapSync()
@@ -78,6 +84,7 @@ void ImapSync::runNext()
     if (m_running || m_queue.isEmpty())
         return;
     m_running = true;
+    m_indexer->pause(); // a sync never waits behind the background indexing
     m_current = m_queue.takeFirst();
     connectSession([this](const Error &error) {
         if (error) {
@@ -109,6 +116,8 @@ void ImapSync::requestDone(const Error &error)
     Q_EMIT finished(error);
     if (!m_queue.isEmpty())
         QMetaObject::invokeMethod(this, &ImapSync::runNext, Qt::QueuedConnection);
+    else if (!m_running)
+        m_indexer->start();
 }
 
 void ImapSync::withSession(std::function<void(Imap::Session *, const Error &)> then)

@@ -25,6 +25,7 @@ class Database;
 namespace Tidings::Sync {
 
 class PendingReplayer;
+class SearchIndexer;
 
 struct ImapSyncOptions {
     FolderSyncOptions folder;
@@ -96,6 +97,9 @@ Q_SIGNALS:
     void operationDropped(qint64 operationId, const QString &reason);
     /// One request ended (Error kind None on success).
     void finished(const Tidings::Error &error);
+    /// The background search indexing (SearchIndexer) found nothing more pending after a
+    /// request: every message of the account is searchable. @p indexed by this pass.
+    void searchIndexComplete(qint64 indexed, const Tidings::Error &error);
 
 private:
     enum class RequestKind { All, Folder, Check, Replay };
@@ -130,6 +134,9 @@ private:
     QList<qint64> m_folderList;
     bool m_sweepPass = false;
     SyncMode m_mode = SyncMode::Plain;
+    /// Indexes what a first sync left pending, whenever no request runs (also what a killed
+    /// process left: after the first request of the next start).
+    SearchIndexer *m_indexer = nullptr;
     /// Plain mode: the folder whose selection the last folder sync left unchanged on m_session.
     qint64 m_keptFolder = 0;
     std::optional<KeptSelection> m_kept;

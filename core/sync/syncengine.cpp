@@ -51,6 +51,9 @@ std::variant<ImapSync *, Error> SyncEngine::imapSync(qint64 accountId)
     connect(sync, &ImapSync::operationDropped, this,
             [this, accountId](qint64 op, const QString &reason) { Q_EMIT operationDropped(accountId, op, reason); });
     connect(sync, &ImapSync::finished, this, [this, accountId](const Error &e) { Q_EMIT syncFinished(accountId, e); });
+    connect(sync, &ImapSync::searchIndexComplete, this, [this, accountId](qint64 indexed, const Error &e) {
+        Q_EMIT searchIndexComplete(accountId, indexed, e);
+    });
     m_syncs.insert(accountId, sync);
     return sync;
 }

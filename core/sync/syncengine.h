@@ -70,6 +70,9 @@ Q_SIGNALS:
     void newMail(qint64 accountId, qint64 folderId, const QList<quint32> &uids);
     void folderListChanged(qint64 accountId);
     void syncFinished(qint64 accountId, const Tidings::Error &error);
+    /// After a request: nothing of the account waits for the search index any more
+    /// (ImapSync::searchIndexComplete).
+    void searchIndexComplete(qint64 accountId, qint64 indexed, const Tidings::Error &error);
     void operationDropped(qint64 accountId, qint64 operationId, const QString &reason);
     /// A problem of a watched account (connection lost, login refused); the engine retries.
     void accountError(qint64 accountId, const Tidings::Error &error);

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// Deferred search indexing (schema 5): messages of a folder in search_deferred mode are listed at
+// once, noted in search_pending, and indexed in batches by indexPendingSearch; the index and its
+// content view agree at every commit, also when a pending message changes, loses its text or
+// goes, and the notes survive a restart.
+#include "storetestutil.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Tidings;
+using namespace Tidings::Store;
+using namespace Tidings::Test;
+
+namespace {
+
+QStringList subjects(const QList<StoredMessage> &messages)
+{
+    QStringList out;
+    for (const StoredMessage &m : messages)
+        out << m.header.subject;
+    out.sort();
+    return out;
+}
+
+QList<MessageHeader> numbered(quint32 from, quint32 to, const QString &word)
+{
+    QList<MessageHeader> out;
+    for (quint32 uid = to; uid >= from; --uid)
+        out << header(uid, QStringLiteral("%1 %2").arg(word).arg(uid), 1700000000 + uid);
+    return out;
+}
+
+} // namespace
+
+class TestStoreSearchDeferred : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<Database> m_db;
+    qint64 m_account = 0;
+    qint64 m_inbox = 0;
+
+private Q_SLOTS:
+    void init()
+    {
+        m_db = openOrFail(QStringLiteral(":memory:"));
+        QVERIFY(m_db);
+        m_account = addAccount(*m_db, QStringLiteral("alice"));
+        m_inbox = addFolder(*m_db, m_account, "INBOX", 100);
+        QVERIFY(m_inbox > 0);
+    }
+
+    void cleanup()
+    {
+        if (m_db)
+            QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        m_db.reset();
+    }
+
+    void deferredFolder_listedAtOnce_searchableAfterBatches_newestNotesFirst()
+    {
+        MessageStore messages(*m_db);
+        STORE_OK(messages.setSearchDeferred(m_inbox, true));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(1, 10, QStringLiteral("quarterly"))));
+        QCOMPARE(messages.folderPage(m_inbox, 100)->messages.size(), 10);
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->totalCount, 10);
+        QCOMPARE(messages.pendingSearchCount().value(), 10);
+        QCOMPARE(messages.search(QStringLiteral("quarterly"), 100)->size(), 0);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok")); // the content view leaves pending rows out
+
+        // The first batch takes the oldest notes: the first rows a newest-first sync wrote.
+        QCOMPARE(messages.indexPendingSearch(4).value(), 4);
+        QCOMPARE(subjects(messages.search(QStringLiteral("quarterly"), 100).value()),
+                 (QStringList{QStringLiteral("quarterly 10"), QStringLiteral("quarterly 7"),
+                              QStringLiteral("quarterly 8"), QStringLiteral("quarterly 9")}));
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        QCOMPARE(messages.indexPendingSearch(4).value(), 4);
+        QCOMPARE(messages.indexPendingSearch(4).value(), 2);
+        QCOMPARE(messages.indexPendingSearch(4).value(), 0);
+        QCOMPARE(messages.pendingSearchCount().value(), 0);
+        QCOMPARE(messages.search(QStringLiteral("quarterly"), 100)->size(), 10);
+
+        // Deferral off: new rows are indexed as they are written.
+        STORE_OK(messages.setSearchDeferred(m_inbox, false));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(11, 11, QStringLiteral("quarterly"))));
+        QCOMPARE(messages.pendingSearchCount().value(), 0);
+        QCOMPARE(messages.search(QStringLiteral("quarterly"), 100)->size(), 11);
+    }
+
+    void otherFolders_stayIndexedInline()
+    {
+        MessageStore messages(*m_db);
+        const qint64 sent = addFolder(*m_db, m_account, "Sent", 5);
+        STORE_OK(messages.setSearchDeferred(m_inbox, true));
+        STORE_OK(messages.upsertHeaders(sent, 5, numbered(1, 3, QStringLiteral("invoice"))));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(1, 2, QStringLiteral("invoice"))));
+        QCOMPARE(messages.search(QStringLiteral("invoice"), 100)->size(), 3);
+        QCOMPARE(messages.pendingSearchCount().value(), 2);
+        // A local message (POP3, a draft) in a folder that is not deferred: indexed inline.
+        STORE_OK(messages.insertLocal(sent, header(0, QStringLiteral("invoice local"))));
+        QCOMPARE(messages.search(QStringLiteral("invoice"), 100)->size(), 4);
+    }
+
+    void pendingMessage_updatedTextedOrExpunged_indexMatchesRowsAfterThePass()
+    {
+        MessageStore messages(*m_db);
+        STORE_OK(messages.setSearchDeferred(m_inbox, true));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(1, 4, QStringLiteral("draft"))));
+        // A refresh of a pending row (same UID): no index change now, the pass reads the new subject.
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("final budget"))}));
+        // Text of a pending message (a body fetched before the pass): indexed with it later.
+        const qint64 two = messages.findByUid(m_inbox, 100, 2)->value().id;
+        STORE_OK(messages.setSearchText(two, QStringLiteral("Годовой отчёт")));
+        STORE_OK(messages.setSearchText(two, QStringLiteral("Годовой отчёт, версия 2")));
+        // A pending message expunged, another removed locally: gone with their notes.
+        STORE_OK(messages.expungeUids(m_inbox, 100, {3}));
+        STORE_OK(messages.remove({messages.findByUid(m_inbox, 100, 4)->value().id}));
+        QCOMPARE(messages.pendingSearchCount().value(), 2);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 0);
+
+        QCOMPARE(messages.indexPendingSearch(100).value(), 2);
+        QCOMPARE(subjects(messages.search(QStringLiteral("budget"), 10).value()),
+                 QStringList{QStringLiteral("final budget")});
+        QCOMPARE(messages.search(QStringLiteral("draft"), 10)->size(), 1); // uid 2 only
+        QCOMPARE(messages.search(QStringLiteral("отчет версия"), 10)->size(), 1);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+
+        // Indexed now: later changes go through the triggers as before.
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("renamed"))}));
+        QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 0);
+        QCOMPARE(messages.search(QStringLiteral("renamed"), 10)->size(), 1);
+        STORE_OK(messages.expungeUids(m_inbox, 100, {2}));
+        QCOMPARE(messages.search(QStringLiteral("отчет"), 10)->size(), 0);
+    }
+
+    void folderDropped_withPendingMessages_leavesNoNotes()
+    {
+        MessageStore messages(*m_db);
+        STORE_OK(messages.setSearchDeferred(m_inbox, true));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(1, 5, QStringLiteral("x"))));
+        // A UIDVALIDITY change drops the folder's cached messages.
+        STORE_OK(FolderStore(*m_db).applyUidValidity(m_inbox, 101));
+        QCOMPARE(messages.pendingSearchCount().value(), 0);
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM messages")), 0);
+    }
+
+    void notes_surviveReopen_andTheNextPassIndexesThem()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        m_db.reset();
+        {
+            auto db = openOrFail(dir.path());
+            QVERIFY(db);
+            const qint64 account = addAccount(*db, QStringLiteral("alice"));
+            const qint64 inbox = addFolder(*db, account, "INBOX", 100);
+            MessageStore messages(*db);
+            STORE_OK(messages.setSearchDeferred(inbox, true));
+            STORE_OK(messages.upsertHeaders(inbox, 100, numbered(1, 50, QStringLiteral("survivor"))));
+            QCOMPARE(messages.indexPendingSearch(20).value(), 20);
+            // The process ends here (as a kill would: every commit is in the WAL).
+        }
+        m_db = openOrFail(dir.path());
+        QVERIFY(m_db);
+        MessageStore messages(*m_db);
+        QCOMPARE(messages.pendingSearchCount().value(), 30);
+        QCOMPARE(messages.search(QStringLiteral("survivor"), 100)->size(), 20);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        while (messages.indexPendingSearch(7).value() > 0) {
+        }
+        QCOMPARE(messages.search(QStringLiteral("survivor"), 100)->size(), 50);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStoreSearchDeferred)
+#include "test_store_search_deferred.moc"

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+// The initial header sync's fast path against a scripted server: UID FETCH chunks pipelined
+// (the server answers nothing until it has seen three commands), the search index of a large
+// first sync deferred to SearchIndexer and complete after it, and the hand-written BODYSTRUCTURE
+// JSON byte for byte what QJsonDocument made before.
+#include "core/imap/jobs.h"
+#include "core/imap/loginjob.h"
+#include "core/imap/session.h"
+#include "core/mime/charset.h"
+#include "core/store/accountstore.h"
+#include "core/store/database.h"
+#include "core/store/folderstore.h"
+#include "core/store/messagestore.h"
+#include "core/sync/foldersync.h"
+#include "core/sync/headerconversion.h"
+#include "core/sync/searchindexer.h"
+#include "tests/support/scriptedserver.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Tidings;
+using namespace Tidings::Sync;
+using Tidings::Test::ScriptedServer;
+
+namespace {
+
+const QString Login = QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
+                                     "C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
+                                     "S: A001 OK [CAPABILITY IMAP4rev1 ESEARCH] welcome\n");
+
+const QString HeaderItems = QStringLiteral(
+    "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+
+QString header(quint32 seq, quint32 uid, const QString &subject)
+{
+    return QStringLiteral(
+               "S: * %1 FETCH (UID %2 FLAGS () INTERNALDATE \"05-Mar-2026 09:07:03 +0100\" RFC822.SIZE 100 "
+               "ENVELOPE (\"Thu, 05 Mar 2026 09:07:03 +0100\" \"%3\" ((\"Alice\" NIL \"alice\" \"x.org\")) "
+               "NIL NIL "
+               "((NIL NIL \"bob\" \"x.org\")) NIL NIL NIL \"<m%2@x.org>\") "
+               "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL "
+               "NIL) "
+               "BODY[HEADER.FIELDS (REFERENCES)] \"\")\n")
+        .arg(seq)
+        .arg(uid)
+        .arg(subject);
+}
+
+QString fetch(const QString &tag, const QString &uids)
+{
+    return QStringLiteral("C: %1 UID FETCH %2 ").arg(tag, uids) + HeaderItems + u'\n';
+}
+
+// What headerconversion built before the hand-written writer, kept as the oracle.
+QJsonValue referenceJson(const Imap::BodyStructure &s, int depth)
+{
+    QJsonObject o;
+    o[QStringLiteral("type")] = QString::fromLatin1(s.type + '/' + s.subtype).toLower();
+    o[QStringLiteral("size")] = qint64(s.size);
+    if (!s.encoding.isEmpty())
+        o[QStringLiteral("encoding")] = QString::fromLatin1(s.encoding).toLower();
+    const QByteArray charset = s.parameter("CHARSET");
+    if (!charset.isEmpty())
+        o[QStringLiteral("charset")] = QString::fromLatin1(charset);
+    if (!s.disposition.isEmpty())
+        o[QStringLiteral("disposition")] = QString::fromLatin1(s.disposition).toLower();
+    QByteArray file;
+    for (const Imap::BodyParameter &p : s.dispositionParameters) {
+        if (p.name == "FILENAME")
+            file = p.value;
+    }
+    if (file.isEmpty())
+        file = s.parameter("NAME");
+    if (!file.isEmpty())
+        o[QStringLiteral("filename")] = Mime::Charset::decodeHeader(file);
+    if (!s.parts.empty() && depth < 32) {
+        QJsonArray parts;
+        for (const Imap::BodyStructure &p : s.parts)
+            parts.append(referenceJson(p, depth + 1));
+        o[QStringLiteral("parts")] = parts;
+    }
+    return o;
+}
+
+QByteArray reference(const Imap::BodyStructure &s)
+{
+    return QJsonDocument(referenceJson(s, 0).toObject()).toJson(QJsonDocument::Compact);
+}
+
+Imap::BodyStructure leaf(const QByteArray &type, const QByteArray &subtype, std::uint64_t size)
+{
+    Imap::BodyStructure s;
+    s.type = type;
+    s.subtype = subtype;
+    s.size = size;
+    return s;
+}
+
+} // namespace
+
+class TestSyncInitial final : public QObject
+{
+    Q_OBJECT
+
+    struct Fixture {
+        explicit Fixture(const QString &script)
+            : server(Login + script, ScriptedServer::Transport::ImplicitTls)
+        {
+            Imap::SessionSettings s;
+            s.host = QStringLiteral("localhost");
+            s.port = server.port();
+            s.security = Security::ImplicitTls;
+            s.tls.useSystemCaCertificates = false;
+            s.tls.extraCaCertificates = ScriptedServer::testCaCertificates();
+            s.username = QStringLiteral("alice");
+            s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+            s.protocolLogFromEnvironment = false;
+            session = std::make_unique<Imap::Session>(s, clock);
+            db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
+            Store::Account a;
+            a.name = QStringLiteral("t");
+            a.email = QStringLiteral("alice@x.org");
+            account = Store::AccountStore(*db).add(a).value();
+            Store::Folder f;
+            f.name = "INBOX";
+            f.displayName = QStringLiteral("INBOX");
+            folder = Store::FolderStore(*db).upsert(account, f).value();
+        }
+
+        bool login()
+        {
+            QSignalSpy ready(session.get(), &Imap::Session::ready);
+            session->open();
+            if (!ready.wait(10000))
+                return false;
+            auto *job = new Imap::LoginJob(session.get());
+            QSignalSpy done(job, &Imap::Job::finished);
+            job->start();
+            return done.wait(10000) && session->state() == Imap::Session::State::Authenticated;
+        }
+
+        Error sync(FolderSyncOptions options)
+        {
+            FolderSync fs(session.get(), *db, folder, SyncMode::Plain, options);
+            QSignalSpy progress(&fs, &FolderSync::progress);
+            QSignalSpy done(&fs, &FolderSync::finished);
+            fs.start();
+            if (done.isEmpty() && !done.wait(10000))
+                return Error::make(Error::Kind::Timeout, QStringLiteral("no finish"));
+            for (const QList<QVariant> &p : std::as_const(progress))
+                progressDone << p.at(1).toLongLong();
+            return done.first().first().value<Error>();
+        }
+
+        ScriptedServer server;
+        ManualClock clock;
+        std::unique_ptr<Imap::Session> session;
+        std::unique_ptr<Store::Database> db;
+        qint64 account = 0;
+        qint64 folder = 0;
+        QList<qint64> progressDone;
+    };
+
+    static QString select(quint32 exists)
+    {
+        return QStringLiteral("C: A002 SELECT INBOX\n"
+                              "S: * %1 EXISTS\n"
+                              "S: * OK [UIDVALIDITY 7] x\n"
+                              "S: * OK [UIDNEXT %2] x\n"
+                              "S: A002 OK [READ-WRITE] done\n"
+                              "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                              "S: * ESEARCH (TAG \"A003\") UID ALL 1:%1 COUNT %1\n"
+                              "S: A003 OK\n")
+            .arg(exists)
+            .arg(exists + 1);
+    }
+
+private Q_SLOTS:
+    void headerChunks_pipelinedThreeDeep_storedNewestFirst_indexDeferredThenComplete()
+    {
+        // The server reads three UID FETCH commands before it answers the first: a client that
+        // waited for each chunk's OK would never get an answer.
+        Fixture f(select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
+                  fetch(QStringLiteral("A005"), QStringLiteral("4")) +
+                  fetch(QStringLiteral("A006"), QStringLiteral("3")) +
+                  header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
+                  fetch(QStringLiteral("A007"), QStringLiteral("2")) +
+                  header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
+                  fetch(QStringLiteral("A008"), QStringLiteral("1")) +
+                  header(3, 3, QStringLiteral("budget three")) + QStringLiteral("S: A006 OK\n") +
+                  header(2, 2, QStringLiteral("budget two")) + QStringLiteral("S: A007 OK\n") +
+                  header(1, 1, QStringLiteral("budget one")) + QStringLiteral("S: A008 OK\n"));
+        QVERIFY(f.login());
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        options.headerPipeline = 3;
+        options.deferSearchIndexFrom = 5;
+        QCOMPARE(f.sync(options), Error());
+        const QStringList problems = f.server.verify();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+        Store::MessageStore messages(*f.db);
+        QCOMPARE(messages.uids(f.folder, 7).value(), (QList<quint32>{1, 2, 3, 4, 5}));
+        QCOMPARE(f.progressDone, (QList<qint64>{1, 2, 3, 4, 5}));
+        // Stored newest first: ids grow with the UIDs going down.
+        QVERIFY(messages.findByUid(f.folder, 7, 5)->value().id <
+                messages.findByUid(f.folder, 7, 1)->value().id);
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder)->uidNext, 6u);
+
+        // Listed at once, searchable after the background pass.
+        QCOMPARE(messages.folderPage(f.folder, 10)->messages.size(), 5);
+        QCOMPARE(messages.pendingSearchCount().value(), 5);
+        QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 0);
+        QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+        // The sync is complete: deferral is off again, new mail is indexed as it arrives.
+        QCOMPARE(
+            f.db->scalar(QStringLiteral("SELECT search_deferred FROM folders WHERE id = %1").arg(f.folder))
+                ->toInt(),
+            0);
+
+        SearchIndexer indexer(*f.db);
+        indexer.setBatchSize(2);
+        QSignalSpy finished(&indexer, &SearchIndexer::finished);
+        indexer.start();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.first().at(0).toLongLong(), 5);
+        QCOMPARE(finished.first().at(1).value<Error>(), Error());
+        QCOMPARE(messages.pendingSearchCount().value(), 0);
+        QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 5);
+        QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void smallFirstSync_indexedInline()
+    {
+        Fixture f(select(2) + fetch(QStringLiteral("A004"), QStringLiteral("2")) +
+                  fetch(QStringLiteral("A005"), QStringLiteral("1")) +
+                  header(2, 2, QStringLiteral("memo two")) + QStringLiteral("S: A004 OK\n") +
+                  header(1, 1, QStringLiteral("memo one")) + QStringLiteral("S: A005 OK\n"));
+        QVERIFY(f.login());
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        options.deferSearchIndexFrom = 3; // two headers: below the threshold
+        QCOMPARE(f.sync(options), Error());
+        QCOMPARE(Store::MessageStore(*f.db).pendingSearchCount().value(), 0);
+        QCOMPARE(Store::MessageStore(*f.db).search(QStringLiteral("memo"), 10)->size(), 2);
+    }
+
+    void pipelinedChunks_cutAfterTheFirst_firstStoredOnly_stateIncomplete()
+    {
+        Fixture f(select(3) + fetch(QStringLiteral("A004"), QStringLiteral("3")) +
+                  fetch(QStringLiteral("A005"), QStringLiteral("2")) +
+                  fetch(QStringLiteral("A006"), QStringLiteral("1")) + header(3, 3, QStringLiteral("three")) +
+                  QStringLiteral("S: A004 OK\n") + header(2, 2, QStringLiteral("two")) +
+                  QStringLiteral("X\n"));
+        QVERIFY(f.login());
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        options.deferSearchIndexFrom = 1;
+        const Error cut = f.sync(options);
+        QVERIFY(cut.kind == Error::Kind::Network || cut.kind == Error::Kind::Protocol);
+        QCOMPARE(Store::MessageStore(*f.db).uids(f.folder, 7).value(), QList<quint32>{3});
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder)->uidNext, 0u);
+        // Still deferred (the first sync resumes later); the pending row is in the list.
+        QCOMPARE(Store::MessageStore(*f.db).pendingSearchCount().value(), 1);
+        QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void bodyStructureJson_sameBytesAsQJsonDocument()
+    {
+        Imap::BodyStructure plain = leaf("TEXT", "PLAIN", 1234);
+        plain.parameters = {{"CHARSET", "UTF-8"}};
+        plain.encoding = "QUOTED-PRINTABLE";
+        QCOMPARE(bodyStructureJson(plain), reference(plain));
+
+        Imap::BodyStructure pdf = leaf("APPLICATION", "PDF", 99999999999ull);
+        pdf.encoding = "BASE64";
+        pdf.disposition = "ATTACHMENT";
+        pdf.dispositionParameters = {{"FILENAME", "=?UTF-8?B?0J7RgtGH0ZHRgi5wZGY=?="}};
+        QCOMPARE(bodyStructureJson(pdf), reference(pdf));
+
+        // Quotes, backslashes, control characters, Latin-1 and UTF-8 bytes in names and values.
+        Imap::BodyStructure odd = leaf("IMAGE", "J\xC9PG", 0);
+        odd.parameters = {{"NAME", QByteArray("a\"b\\c\x01\x1f\t\n\r\b\f\x7f z\xC3\xA9.png")},
+                          {"CHARSET", "ISO-8859-1\xE9"}};
+        odd.disposition = "INLINE";
+        QCOMPARE(bodyStructureJson(odd), reference(odd));
+
+        Imap::BodyStructure mixed = leaf("MULTIPART", "MIXED", 0);
+        Imap::BodyStructure alternative = leaf("MULTIPART", "ALTERNATIVE", 0);
+        alternative.parts = {plain, leaf("TEXT", "HTML", 10)};
+        mixed.parts = {alternative, pdf, odd};
+        QCOMPARE(bodyStructureJson(mixed), reference(mixed));
+
+        // Deeper than 32 levels: the parts below are left out, as before.
+        Imap::BodyStructure deep = plain;
+        for (int i = 0; i < 40; ++i) {
+            Imap::BodyStructure parent = leaf("MULTIPART", "MIXED", quint64(i));
+            parent.parts = {deep};
+            deep = parent;
+        }
+        QCOMPARE(bodyStructureJson(deep), reference(deep));
+
+        // Every single byte as a parameter value.
+        for (int c = 1; c < 256; ++c) {
+            Imap::BodyStructure one = leaf("TEXT", "PLAIN", 1);
+            one.parameters = {{"CHARSET", QByteArray(1, char(c))}};
+            QCOMPARE(bodyStructureJson(one), reference(one));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSyncInitial)
+#include "test_sync_initial.moc"
