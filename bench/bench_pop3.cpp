@@ -6,8 +6,9 @@
 // server). The floor, in the same run, is a bare client on the same server: log in, pipeline
 // every RETR (64 in flight, as the session does), find each reply's end and discard the bytes.
 // The ratio is poller / floor, ending when the poll finished: every message and its list row
-// committed (checked by counting the Inbox's rows at that moment). The body indexing that
-// follows (full MIME parse: preview, attachment flag, FTS body text) is timed separately.
+// committed (checked by counting the Inbox's rows at that moment). The indexing that follows
+// (full MIME parse: preview, attachment flag, body text; then the search index of what the
+// download deferred: subject, addresses, body) is timed separately and must reach every message.
 #include "bench/benchmark.h"
 #include "bench/mailharness.h"
 #include "core/store/accountstore.h"
@@ -146,6 +147,7 @@ int runPop3(Bench::Context &c)
     QElapsedTimer timer;
     double seconds = 0;
     int listedAtFinish = -1;
+    qint64 unsearchableAtFinish = -1;
     QObject::connect(&poller, &Sync::Pop3Poller::finished, &loop, [&](const Sync::Pop3PollResult &r) {
         seconds = double(timer.nsecsElapsed()) / 1e9;
         result = r;
@@ -156,6 +158,9 @@ int runPop3(Bench::Context &c)
             if (folder)
                 listedAtFinish = folder->totalCount;
         }
+        // A download this large defers the search index to the indexing after it (schema 5).
+        if (auto pending = Store::MessageStore(*db.value()).pendingSearchCount())
+            unsearchableAtFinish = *pending;
         if (!r.ok())
             loop.quit();
     });
@@ -181,6 +186,7 @@ int runPop3(Bench::Context &c)
         return 1;
     }
     auto unindexed = Store::Pop3Store(*db.value()).unindexedMessages(accountId, 0, 1);
+    auto unsearchable = Store::MessageStore(*db.value()).pendingSearchCount();
     // After indexing, a word of a message's body preview finds it through full-text search.
     bool searchable = false;
     if (auto inbox = Sync::Pop3Poller::inboxFolder(*db.value(), accountId);
@@ -207,18 +213,20 @@ int runPop3(Bench::Context &c)
           << Qt::endl;
     c.out << QStringLiteral(
                  "pop3 poller into the store (stored durably + listed): %1 messages in %2 s, %3 msg/s, "
-                 "%4 list rows committed at that moment")
+                 "%4 list rows committed at that moment (%5 of them waiting for the search index)")
                  .arg(result.downloaded)
                  .arg(seconds, 0, 'f', 2)
                  .arg(double(result.downloaded) / seconds, 0, 'f', 0)
                  .arg(listedAtFinish)
+                 .arg(unsearchableAtFinish)
           << Qt::endl;
     c.out << QStringLiteral("pop3 ratio poller/floor: %1x (target <= 1.3x)")
                  .arg(seconds / floor->seconds, 0, 'f', 2)
           << Qt::endl;
     c.out << QStringLiteral(
-                 "pop3 body indexing after the download (full MIME parse, preview, FTS): %1 messages in "
-                 "%2 s more (%3 msg/s); everything indexed %4 s after the start; peak RSS %5")
+                 "pop3 indexing after the download (full MIME parse, preview, search index of subject, "
+                 "addresses and body): %1 messages in %2 s more (%3 msg/s); everything indexed %4 s after "
+                 "the start; peak RSS %5")
                  .arg(indexedCount)
                  .arg(indexedSeconds - seconds, 0, 'f', 2)
                  .arg(double(indexedCount) / std::max(indexedSeconds - seconds, 1e-9), 0, 'f', 0)
@@ -226,9 +234,11 @@ int runPop3(Bench::Context &c)
                  .arg(Bench::megabytes(Bench::peakRssBytes()))
           << Qt::endl;
     const bool complete = result.downloaded == count && listedAtFinish == count && indexedCount == count &&
-                          unindexed && unindexed->isEmpty() && searchable;
+                          unindexed && unindexed->isEmpty() && unsearchable && *unsearchable == 0 &&
+                          searchable;
     if (!complete)
-        c.out << "pop3: INCOMPLETE (listed " << listedAtFinish << ", indexed " << indexedCount
+        c.out << "pop3: INCOMPLETE (listed " << listedAtFinish << ", indexed " << indexedCount << ", "
+              << (unsearchable ? *unsearchable : -1) << " still waiting for the search index"
               << (searchable ? "" : ", body search found nothing") << ")" << Qt::endl;
     return complete ? 0 : 1;
 }

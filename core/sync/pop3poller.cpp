@@ -140,7 +140,19 @@ Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings set
     , m_indexer(new Pop3Indexer(db, accountId, this))
 {
     connect(m_timer, &Timer::timeout, this, [this] { pollOnce(); });
-    connect(m_indexer, &Pop3Indexer::finished, this, &Pop3Poller::indexingFinished);
+    m_searchIndexer = new SearchIndexer(db, this);
+    // Bodies first (their text lands in message_text), then the search index of whatever a
+    // large poll deferred, so each such message is tokenised once, with its body.
+    connect(m_indexer, &Pop3Indexer::finished, this, [this](int indexed, const Error &error) {
+        if (error) {
+            Q_EMIT indexingFinished(indexed, error);
+            return;
+        }
+        m_bodiesIndexed = indexed;
+        m_searchIndexer->start();
+    });
+    connect(m_searchIndexer, &SearchIndexer::finished, this,
+            [this](qint64, const Error &error) { Q_EMIT indexingFinished(m_bodiesIndexed, error); });
     if (db.isInMemory()) {
         m_writer = new Writer(&db, QString(), db.options());
     } else {
@@ -180,7 +192,22 @@ void Pop3Poller::start()
     // to look now (another writer held the lock for 5 s) only delays that to the next start.
     if (Store::Result<int> swept = Store::PartStore(m_db).removeOrphanFiles(); !swept)
         qWarning("Pop3Poller: orphaned part files not removed: %s", qPrintable(swept.error().toString()));
-    m_indexer->start(); // what an earlier run downloaded but did not get to index
+    if (!isPolling()) {
+        // A poll killed while it deferred the Inbox's search index left the flag set.
+        Store::Result<qint64> inbox =
+            Store::FolderStore(m_db).findByName(m_accountId, QByteArrayLiteral("INBOX"));
+        if (inbox && *inbox != 0) {
+            if (Error e = Store::MessageStore(m_db).setSearchDeferred(*inbox, false))
+                qWarning("Pop3Poller: %s", qPrintable(e.toString()));
+        }
+    }
+    startIndexing(); // what an earlier run downloaded but did not get to index
+}
+
+void Pop3Poller::startIndexing()
+{
+    m_bodiesIndexed = 0;
+    m_indexer->start();
 }
 
 void Pop3Poller::stop()
@@ -287,6 +314,7 @@ bool Pop3Poller::pollOnce()
     m_messagesInFlight = 0;
     m_failing = false;
     m_failure = {};
+    m_searchDeferred = false;
     m_knownHashes.clear();
     m_deleted.clear();
     m_outstanding = 0;
@@ -427,7 +455,7 @@ void Pop3Poller::onUidl(Pop3::UidlJob *job)
             dele(e.message, uidl);
     }
     Q_EMIT listed(m_result.onServer, toDownload);
-    if (m_done || m_failing)
+    if (m_done || m_failing || !deferSearch(toDownload))
         return;
     m_toRetrieve = std::move(retrieves);
     m_listingDone = true;
@@ -439,13 +467,26 @@ void Pop3Poller::onList(Pop3::ListJob *job)
 {
     m_result.onServer = int(job->entries().size());
     Q_EMIT listed(m_result.onServer, m_result.onServer);
-    if (m_done || m_failing)
+    if (m_done || m_failing || !deferSearch(m_result.onServer))
         return;
     for (const Pop3::ListEntry &e : job->entries())
         m_toRetrieve.append({e.message, QString()});
     m_listingDone = true;
     feed();
     maybeQuit();
+}
+
+bool Pop3Poller::deferSearch(int toDownload)
+{
+    // Set for a large download, and cleared otherwise: a poll killed while it deferred left
+    // the flag set, and the Inbox must not go on deferring the next polls' few messages.
+    const bool defer = toDownload >= std::max(m_options.deferSearchFrom, 1);
+    if (Error e = Store::MessageStore(m_db).setSearchDeferred(m_inbox, defer)) {
+        finish(e);
+        return false;
+    }
+    m_searchDeferred = defer;
+    return true;
 }
 
 void Pop3Poller::feed()
@@ -671,13 +712,20 @@ void Pop3Poller::finish(Error error)
         session->deleteLater();
     }
     m_pending.clear();
+    if (m_searchDeferred) {
+        // New mail from elsewhere is indexed at once again; what this poll deferred is indexed
+        // after finished() (and at the next start() if the process ends before).
+        m_searchDeferred = false;
+        if (Error e = Store::MessageStore(m_db).setSearchDeferred(m_inbox, false); e && m_result.ok())
+            m_result.error = e;
+    }
     armTimer();
     const QPointer<Pop3Poller> self(this);
     Q_EMIT finished(m_result);
-    // Whatever this poll stored (and anything left from before) gets its body parsed now,
-    // after finished(): the download itself never waits for it.
+    // Whatever this poll stored (and anything left from before) gets its body parsed and its
+    // search index now, after finished(): the download itself never waits for it.
     if (self && m_options.indexAfterPoll)
-        m_indexer->start();
+        startIndexing();
 }
 
 } // namespace Tidings::Sync

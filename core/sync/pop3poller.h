@@ -6,6 +6,7 @@
 #include "core/common/error.h"
 #include "core/pop3/session.h"
 #include "core/sync/pop3indexer.h"
+#include "core/sync/searchindexer.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -49,6 +50,11 @@ struct Pop3PollOptions {
     /// Off, downloaded messages wait for the next start() or indexer()->start().
     bool indexAfterPoll = true;
     qint64 commitGroupBytes = 32LL * 1024 * 1024;
+    /// A poll with at least this many messages to download leaves them out of the search
+    /// index while it runs (schema 5's deferred indexing of the Inbox): the list rows commit
+    /// without tokenising each one, and the indexing after the poll indexes subject,
+    /// addresses and body text once. Smaller polls are searchable at their commit.
+    int deferSearchFrom = 64;
 };
 
 /// The outcome of one poll.
@@ -139,7 +145,7 @@ Q_SIGNALS:
     /// QUIT +OK arrived; the deletions are applied on the server, not yet recorded here.
     void quitAccepted();
     /// The indexer finished a run (after a poll, or at start()): every downloaded message has
-    /// its preview and search text unless @p error says otherwise.
+    /// its preview and search text, and is in the search index, unless @p error says otherwise.
     void indexingFinished(int indexed, const Tidings::Error &error);
 
 private:
@@ -156,6 +162,7 @@ private:
     void onOpened();
     void onUidl(Pop3::UidlJob *job);
     void onList(Pop3::ListJob *job);
+    bool deferSearch(int toDownload);
     void feed();
     void retrieve(int message, const QString &uidl);
     void flush();
@@ -165,6 +172,7 @@ private:
     void maybeQuit();
     void finish(Error error);
     void armTimer();
+    void startIndexing();
 
     Store::Database &m_db;
     qint64 m_accountId = 0;
@@ -173,6 +181,8 @@ private:
     Clock &m_clock;
     Timer *m_timer = nullptr;
     Pop3Indexer *m_indexer = nullptr;
+    SearchIndexer *m_searchIndexer = nullptr; // after m_indexer: what a large poll deferred
+    int m_bodiesIndexed = 0;
     bool m_running = false; // start() was called
 
     // Stores the commit groups: on a thread of its own with its own connection for a file
@@ -188,9 +198,10 @@ private:
     qsizetype m_nextRetrieve = 0;
     QList<Download> m_pending; // retrieved, not yet handed to the writer
     qint64 m_pendingBytes = 0;
-    int m_groupsInFlight = 0;   // handed to the writer, outcome not back yet
-    int m_messagesInFlight = 0; // their messages
-    bool m_failing = false;     // failed: waiting for the groups in flight, then finish()
+    int m_groupsInFlight = 0;      // handed to the writer, outcome not back yet
+    int m_messagesInFlight = 0;    // their messages
+    bool m_failing = false;        // failed: waiting for the groups in flight, then finish()
+    bool m_searchDeferred = false; // this poll set the Inbox's search_deferred
     Error m_failure;
     QSet<QString> m_knownHashes;
     QStringList m_deleted; // keys whose DELE got +OK, applied at QUIT

@@ -4,6 +4,7 @@
 // without UIDL; a connection lost before QUIT +OK.
 #include "core/store/accountstore.h"
 #include "core/store/database.h"
+#include "core/store/folderstore.h"
 #include "core/store/messagestore.h"
 #include "core/store/partstore.h"
 #include "core/store/pop3store.h"
@@ -19,6 +20,12 @@
 using namespace Tidings;
 using namespace Tidings::Sync;
 using Tidings::Test::ScriptedServer;
+
+#define STORE_OK_ERROR(expr)                                                                                 \
+    do {                                                                                                     \
+        const Error storeError_ = (expr);                                                                    \
+        QVERIFY2(!storeError_, qPrintable(storeError_.toString()));                                          \
+    } while (false)
 
 #define VERIFY_SCRIPT(server)                                                                                \
     do {                                                                                                     \
@@ -344,6 +351,84 @@ private Q_SLOTS:
         QCOMPARE(found->size(), 1);
         QVERIFY(found->first().header.hasAttachments);
         QVERIFY(!found->first().header.preview.isEmpty());
+        poller.stop();
+    }
+
+    qint64 pendingSearch() { return Store::MessageStore(*m_db).pendingSearchCount().value(); }
+
+    void largePoll_defersSearchIndex_untilTheIndexingAfterIt()
+    {
+        ScriptedServer server(Login +
+                              QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                                             "C: RETR 1\nS: +OK\n") +
+                              message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + messageWithAttachment() +
+                              QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        Pop3PollOptions options;
+        options.deferSearchFrom = 2;
+        Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
+        QSignalSpy indexed(&poller, &Pop3Poller::indexingFinished);
+        qint64 pendingAtFinish = -1;
+        int listedAtFinish = -1;
+        bool deferredAtFinish = true;
+        connect(&poller, &Pop3Poller::finished, this, [&] {
+            pendingAtFinish = pendingSearch();
+            auto inbox = Pop3Poller::inboxFolder(*m_db, m_account);
+            listedAtFinish = Store::FolderStore(*m_db).get(std::get<qint64>(inbox))->totalCount;
+            deferredAtFinish =
+                m_db->scalar(QStringLiteral("SELECT search_deferred FROM folders WHERE id = %1")
+                                 .arg(std::get<qint64>(inbox)))
+                    ->toBool();
+        });
+        const Pop3PollResult result = poll(poller);
+        QVERIFY2(result.ok(), qPrintable(result.error.toString()));
+        VERIFY_SCRIPT(server);
+        QCOMPARE(listedAtFinish, 2);  // listed at once
+        QCOMPARE(pendingAtFinish, 2); // not tokenised inside the download
+        QVERIFY(!deferredAtFinish);   // new mail from elsewhere is indexed at once again
+        QVERIFY(indexed.wait(10000));
+        QVERIFY2(!indexed.first().at(1).value<Error>(),
+                 qPrintable(indexed.first().at(1).value<Error>().toString()));
+        QCOMPARE(pendingSearch(), 0);
+        QCOMPARE(Store::MessageStore(*m_db).search(QStringLiteral("zanzibar"), 10, m_account)->size(),
+                 1); // body
+        QCOMPARE(Store::MessageStore(*m_db).search(QStringLiteral("quarterly"), 10, m_account)->size(),
+                 1); // subject
+        QCOMPARE(m_db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void killedWithSearchDeferred_isIndexedAndClearedAtTheNextStart()
+    {
+        ScriptedServer server(Login +
+                              QStringLiteral("C: UIDL\nS: +OK\nS: 1 aaa\nS: 2 bbb\nS: .\n"
+                                             "C: RETR 1\nS: +OK\n") +
+                              message(1) + QStringLiteral("C: RETR 2\nS: +OK\n") + messageWithAttachment() +
+                              QStringLiteral("C: QUIT\nS: +OK bye\nX\n"));
+        qint64 inbox = 0;
+        {
+            Pop3PollOptions options;
+            options.deferSearchFrom = 1;
+            options.indexAfterPoll = false;
+            Pop3Poller poller(*m_db, m_account, settingsFor(server), options);
+            QVERIFY(poll(poller).ok());
+            inbox = std::get<qint64>(Pop3Poller::inboxFolder(*m_db, m_account));
+        }
+        VERIFY_SCRIPT(server);
+        // As if killed inside the poll: the flag is still set.
+        STORE_OK_ERROR(Store::MessageStore(*m_db).setSearchDeferred(inbox, true));
+        QCOMPARE(pendingSearch(), 2);
+        QVERIFY(Store::MessageStore(*m_db).search(QStringLiteral("quarterly"), 10, m_account)->isEmpty());
+
+        ManualClock clock;
+        Pop3Poller poller(*m_db, m_account, settingsFor(server), {}, clock);
+        QSignalSpy indexed(&poller, &Pop3Poller::indexingFinished);
+        poller.start();
+        QVERIFY(indexed.wait(10000));
+        QCOMPARE(indexed.first().at(0).toInt(), 2);
+        QCOMPARE(pendingSearch(), 0);
+        QVERIFY(!m_db->scalar(QStringLiteral("SELECT search_deferred FROM folders WHERE id = %1").arg(inbox))
+                     ->toBool());
+        QCOMPARE(Store::MessageStore(*m_db).search(QStringLiteral("quarterly"), 10, m_account)->size(), 1);
+        QCOMPARE(Store::MessageStore(*m_db).search(QStringLiteral("zanzibar"), 10, m_account)->size(), 1);
         poller.stop();
     }
 
