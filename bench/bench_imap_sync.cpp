@@ -210,7 +210,7 @@ struct InitialFloor {
 
 /// The floor of a): the same SELECT, UID SEARCH and UID FETCH chunks as FolderSync's first
 /// sync with QRESYNC enabled; newest100 is a separate connection fetching just those 100.
-std::optional<InitialFloor> initialFloor(const Bench::MailHarness &h, int chunk)
+std::optional<InitialFloor> initialFloor(const Bench::MailHarness &h, int firstChunk, int chunk)
 {
     const QByteArray items = Sync::headerScope(true).attributes(true);
     InitialFloor f;
@@ -238,8 +238,8 @@ std::optional<InitialFloor> initialFloor(const Bench::MailHarness &h, int chunk)
     QList<quint32> uids = searchResult(c.last());
     if (uids.isEmpty())
         return std::nullopt;
-    while (!uids.isEmpty()) {
-        const qsizetype n = std::min<qsizetype>(chunk, uids.size());
+    for (bool first = true; !uids.isEmpty(); first = false) {
+        const qsizetype n = std::min<qsizetype>(first ? firstChunk : chunk, uids.size());
         if (!c.command("UID FETCH " + setOf(uids.mid(uids.size() - n)) + ' ' + items))
             return std::nullopt;
         f.fetched += int(n);
@@ -463,13 +463,14 @@ int runImapSync(Bench::Context &c)
     }
     Sync::ImapSyncOptions options;
     const int chunk = options.folder.headerChunk;
+    const int firstChunk = std::min(options.folder.firstHeaderChunk, chunk); // as FolderSync
 
     // --- a) initial sync ---
-    if (!initialFloor(harness, chunk)) { // warm-up: Dovecot's cache and the page cache
+    if (!initialFloor(harness, firstChunk, chunk)) { // warm-up: Dovecot's cache and the page cache
         out << "the bare client failed" << Qt::endl;
         return 1;
     }
-    const std::optional<InitialFloor> floorA = initialFloor(harness, chunk);
+    const std::optional<InitialFloor> floorA = initialFloor(harness, firstChunk, chunk);
     if (!floorA) {
         out << "the bare client failed" << Qt::endl;
         return 1;

@@ -291,7 +291,10 @@ void FolderSync::fetchNextHeaderChunk()
     // Keep up to headerPipeline chunks requested; the session sends pipelined UID FETCHes and
     // their answers come back in order, so chunks are stored newest first as before.
     while (m_requestEnd > 0 && m_chunksInFlight < std::max(1, m_options.headerPipeline)) {
-        const qsizetype n = std::min<qsizetype>(m_options.headerChunk, m_requestEnd);
+        const int size = m_firstChunkRequested ? m_options.headerChunk
+                                               : std::min(m_options.headerChunk, m_options.firstHeaderChunk);
+        m_firstChunkRequested = true;
+        const qsizetype n = std::min<qsizetype>(std::max(1, size), m_requestEnd);
         const QList<quint32> chunk = m_toFetch.mid(m_requestEnd - n, n);
         m_requestEnd -= n;
         ++m_chunksInFlight;

@@ -28,7 +28,10 @@ enum class SyncMode {
 
 struct FolderSyncOptions {
     /// New headers are fetched newest first in chunks of this many UIDs, one transaction each.
-    int headerChunk = 250;
+    int headerChunk = 500;
+    /// The first chunk of a sync holds at most this many (and never more than headerChunk):
+    /// the top of the list is there after a short answer, the rest comes in larger chunks.
+    int firstHeaderChunk = 100;
     /// This many header chunks are requested ahead of the one being stored (UID FETCH commands
     /// pipelined, RFC 9051 §5.5), so the server prepares the next chunk while this one is
     /// written. Chunks are still stored one at a time, newest first. 1: strictly sequential.
@@ -152,6 +155,7 @@ private:
     QList<quint32> m_toFetch;       ///< UIDs not yet stored, ascending; fetched from the end
     qsizetype m_requestEnd = 0;     ///< m_toFetch[0, m_requestEnd) has not been requested yet
     int m_chunksInFlight = 0;
+    bool m_firstChunkRequested = false;
     qint64 m_fetchTotal = 0;
     QList<QList<quint32>> m_bisectQueue;
     qsizetype m_sweepEnd = 0;       ///< the flag sweep walks m_cached downwards from here
