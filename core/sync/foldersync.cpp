@@ -290,7 +290,11 @@ void FolderSync::fetchNextHeaderChunk()
     }
     // Keep up to headerPipeline chunks requested; the session sends pipelined UID FETCHes and
     // their answers come back in order, so chunks are stored newest first as before.
-    while (m_requestEnd > 0 && m_chunksInFlight < std::max(1, m_options.headerPipeline)) {
+    // The first chunk goes alone: the top of the list arrives without the server working on the
+    // next chunks at the same time; from then on headerPipeline chunks are in flight.
+    const bool firstStored = m_toFetch.size() < m_fetchTotal;
+    const int depth = firstStored ? std::max(1, m_options.headerPipeline) : 1;
+    while (m_requestEnd > 0 && m_chunksInFlight < depth) {
         const int size = m_firstChunkRequested ? m_options.headerChunk
                                                : std::min(m_options.headerChunk, m_options.firstHeaderChunk);
         m_firstChunkRequested = true;

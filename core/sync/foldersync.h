@@ -35,6 +35,7 @@ struct FolderSyncOptions {
     /// This many header chunks are requested ahead of the one being stored (UID FETCH commands
     /// pipelined, RFC 9051 §5.5), so the server prepares the next chunk while this one is
     /// written. Chunks are still stored one at a time, newest first. 1: strictly sequential.
+    /// The first chunk of a sync is always requested alone.
     int headerPipeline = 3;
     /// A first sync with at least this many headers to fetch leaves their search indexing to
     /// SearchIndexer (MessageStore::setSearchDeferred); 0 never defers.

@@ -183,12 +183,13 @@ class TestSyncInitial final : public QObject
 private Q_SLOTS:
     void headerChunks_pipelinedThreeDeep_storedNewestFirst_indexDeferredThenComplete()
     {
-        // The server reads three UID FETCH commands before it answers the first: a client that
-        // waited for each chunk's OK would never get an answer.
+        // The first chunk goes alone; then the server reads three UID FETCH commands before it
+        // answers the first of them: a client that waited for each chunk's OK would never get
+        // an answer.
         Fixture f(select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
+                  header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
                   fetch(QStringLiteral("A005"), QStringLiteral("4")) +
                   fetch(QStringLiteral("A006"), QStringLiteral("3")) +
-                  header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
                   fetch(QStringLiteral("A007"), QStringLiteral("2")) +
                   header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
                   fetch(QStringLiteral("A008"), QStringLiteral("1")) +
@@ -237,8 +238,8 @@ private Q_SLOTS:
     void smallFirstSync_indexedInline()
     {
         Fixture f(select(2) + fetch(QStringLiteral("A004"), QStringLiteral("2")) +
-                  fetch(QStringLiteral("A005"), QStringLiteral("1")) +
                   header(2, 2, QStringLiteral("memo two")) + QStringLiteral("S: A004 OK\n") +
+                  fetch(QStringLiteral("A005"), QStringLiteral("1")) +
                   header(1, 1, QStringLiteral("memo one")) + QStringLiteral("S: A005 OK\n"));
         QVERIFY(f.login());
         FolderSyncOptions options;
@@ -249,12 +250,12 @@ private Q_SLOTS:
         QCOMPARE(Store::MessageStore(*f.db).search(QStringLiteral("memo"), 10)->size(), 2);
     }
 
-    void pipelinedChunks_cutAfterTheFirst_firstStoredOnly_stateIncomplete()
+    void pipelinedChunks_cutInTheSecond_firstStoredOnly_stateIncomplete()
     {
         Fixture f(select(3) + fetch(QStringLiteral("A004"), QStringLiteral("3")) +
+                  header(3, 3, QStringLiteral("three")) + QStringLiteral("S: A004 OK\n") +
                   fetch(QStringLiteral("A005"), QStringLiteral("2")) +
-                  fetch(QStringLiteral("A006"), QStringLiteral("1")) + header(3, 3, QStringLiteral("three")) +
-                  QStringLiteral("S: A004 OK\n") + header(2, 2, QStringLiteral("two")) +
+                  fetch(QStringLiteral("A006"), QStringLiteral("1")) + header(2, 2, QStringLiteral("two")) +
                   QStringLiteral("X\n"));
         QVERIFY(f.login());
         FolderSyncOptions options;
