@@ -310,9 +310,9 @@ private Q_SLOTS:
         const qint64 pop = addAccount(*m_db, QStringLiteral("pop"), Account::Protocol::Pop3);
         if (pop > 0) {
             const qint64 popInbox = addFolder(*m_db, pop, "INBOX");
-            auto stored = Pop3Store(*m_db).storeMessage(popInbox, QStringLiteral("U1"),
-                                                        header(0, QStringLiteral("big ") + QString(64 * 1024, u'b')),
-                                                        QByteArray(64 * 1024, 'b'));
+            auto stored = Pop3Store(*m_db).storeMessage(
+                popInbox, QStringLiteral("U1"), header(0, QStringLiteral("big ") + QString(64 * 1024, u'b')),
+                QByteArray(64 * 1024, 'b'));
             QVERIFY(!stored.ok());
             QCOMPARE(Pop3Store(*m_db).knownUidls(pop)->size(), 0);
         }
