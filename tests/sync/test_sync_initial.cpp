@@ -14,6 +14,7 @@
 #include "core/store/messagestore.h"
 #include "core/sync/foldersync.h"
 #include "core/sync/headerconversion.h"
+#include "core/sync/imapsync.h"
 #include "core/sync/searchindexer.h"
 #include "tests/support/scriptedserver.h"
 
@@ -21,6 +22,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Tidings;
@@ -268,6 +271,67 @@ private Q_SLOTS:
         // Still deferred (the first sync resumes later); the pending row is in the list.
         QCOMPARE(Store::MessageStore(*f.db).pendingSearchCount().value(), 1);
         QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void notesLeftByAKilledSync_indexedAfterTheFirstRequestOfTheNextStart_evenOffline()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        qint64 account = 0;
+        qint64 folder = 0;
+        {
+            // The first process: a large first sync wrote its rows and was killed before the pass.
+            auto db = Store::Database::open(dir.path());
+            QVERIFY(db);
+            Store::Account a;
+            a.name = QStringLiteral("t");
+            a.email = QStringLiteral("alice@x.org");
+            account = Store::AccountStore(*db.value()).add(a).value();
+            Store::Folder f;
+            f.name = "INBOX";
+            f.displayName = QStringLiteral("INBOX");
+            folder = Store::FolderStore(*db.value()).upsert(account, f).value();
+            QVERIFY(Store::FolderStore(*db.value()).applyUidValidity(folder, 7).ok());
+            Store::MessageStore messages(*db.value());
+            QVERIFY(!messages.setSearchDeferred(folder, true));
+            QList<Store::MessageHeader> headers;
+            for (quint32 uid = 30; uid >= 1; --uid) {
+                Store::MessageHeader h;
+                h.uid = uid;
+                h.subject = QStringLiteral("ledger %1").arg(uid);
+                h.internalDate = QDateTime(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC).addSecs(uid);
+                headers << h;
+            }
+            QVERIFY(!messages.upsertHeaders(folder, 7, headers));
+        }
+        // The next start: the server cannot be reached (a port nobody listens on).
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        auto db = Store::Database::open(dir.path());
+        QVERIFY(db);
+        QCOMPARE(Store::MessageStore(*db.value()).pendingSearchCount().value(), 30);
+        Imap::SessionSettings s;
+        s.host = QStringLiteral("127.0.0.1");
+        s.port = port;
+        s.security = Security::ImplicitTls;
+        s.username = QStringLiteral("alice");
+        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+        s.protocolLogFromEnvironment = false;
+        ManualClock clock;
+        ImapSync sync(*db.value(), account, s, clock);
+        QSignalSpy finished(&sync, &ImapSync::finished);
+        QSignalSpy indexed(&sync, &ImapSync::searchIndexComplete);
+        sync.syncAll();
+        QVERIFY(indexed.wait(10000));
+        QCOMPARE(finished.size(), 1);
+        QVERIFY(finished.first().first().value<Error>().isError()); // offline
+        QCOMPARE(indexed.first().at(0).toLongLong(), 30);
+        QCOMPARE(indexed.first().at(1).value<Error>(), Error());
+        QCOMPARE(Store::MessageStore(*db.value()).pendingSearchCount().value(), 0);
+        QCOMPARE(Store::MessageStore(*db.value()).search(QStringLiteral("ledger"), 100)->size(), 30);
+        QCOMPARE(db.value()->integrityCheck().value(), QStringLiteral("ok"));
     }
 
     void bodyStructureJson_sameBytesAsQJsonDocument()
