@@ -106,6 +106,9 @@ public:
     Error upsertHeaders(qint64 folderId, quint32 uidValidity, const QList<MessageHeader> &headers);
     /// Stores a message that has no server UID (a POP3 download, a draft not yet appended).
     [[nodiscard]] Result<qint64> insertLocal(qint64 folderId, const MessageHeader &header);
+    /// The same for many (a POP3 commit group), in one statement prepared once; the new ids in
+    /// the order of @p headers.
+    [[nodiscard]] Result<QList<qint64>> insertLocalRows(qint64 folderId, QList<MessageHeader> headers);
 
     /// Applies the server's flags (FETCH FLAGS / CONDSTORE changes) for UIDs of one folder.
     Error applyFlags(qint64 folderId, quint32 uidValidity, const QList<FlagUpdate> &updates);

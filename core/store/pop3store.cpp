@@ -89,18 +89,23 @@ Result<QList<Pop3Stored>> Pop3Store::storeMessages(qint64 folderId, const QList<
                        QStringLiteral("INSERT INTO pop3_uidls (account_id, uidl, message_id, first_seen) "
                                       "VALUES (?, ?, ?, ?)"));
     const QVariant now = toDbTime(m_db.clock().now());
+    QList<MessageHeader> headers;
+    headers.reserve(fresh.size());
+    for (qsizetype i : std::as_const(fresh))
+        headers.append(downloads.at(i).header);
+    Result<QList<qint64>> rows = messages.insertLocalRows(folderId, std::move(headers));
+    if (!rows)
+        return rows.error();
     QList<std::pair<qint64, QString>> owners;
     owners.reserve(fresh.size());
-    for (qsizetype i : std::as_const(fresh)) {
-        const Pop3Download &d = downloads.at(i);
-        Result<qint64> messageId = messages.insertLocal(folderId, d.header);
-        if (!messageId)
-            return messageId.error();
-        remember.bind(accountId).bind(d.uidl).bind(*messageId).bind(now);
+    for (qsizetype k = 0; k < fresh.size(); ++k) {
+        const qsizetype i = fresh.at(k);
+        const qint64 messageId = rows->at(k);
+        remember.bind(accountId).bind(downloads.at(i).uidl).bind(messageId).bind(now);
         if (Error e = remember.exec())
             return e;
-        ids[i] = Pop3Stored{*messageId, true};
-        owners.append({*messageId, QString()});
+        ids[i] = Pop3Stored{messageId, true};
+        owners.append({messageId, QString()});
     }
     for (qsizetype i = 0; i < downloads.size(); ++i) {
         if (firstOf.at(i) >= 0)

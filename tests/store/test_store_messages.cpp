@@ -239,6 +239,35 @@ private Q_SLOTS:
         QCOMPARE(FolderStore(*m_db).counts()->first(), (FolderCounts{m_inbox, m_account, 2, 3}));
     }
 
+    void insertLocalRows_sameRowsAsOneByOne_idsInOrder()
+    {
+        // The batch form (POP3 commit groups) writes exactly what insertLocal writes.
+        MessageStore messages(*m_db);
+        MessageHeader a = header(7, QStringLiteral("Привет, one"), 1700000000, MessageFlag::Seen);
+        a.messageId = QStringLiteral("<a@x>");
+        a.keywords = QStringList{QStringLiteral("project-x")};
+        MessageHeader b = header(0, QStringLiteral("two"));
+        b.bodyStructure = QByteArray("{\"type\":\"text\"}");
+        auto single = messages.insertLocal(m_inbox, a);
+        STORE_OK(single);
+        auto rows = messages.insertLocalRows(m_inbox, {a, b});
+        STORE_OK(rows);
+        QCOMPARE(rows->size(), 2);
+        QVERIFY(rows->at(0) > *single && rows->at(1) > rows->at(0));
+        const StoredMessage one = messages.get(*single).value();
+        const StoredMessage batched = messages.get(rows->at(0)).value();
+        QCOMPARE(batched.header.uid, 0u); // a local row never carries the given UID
+        QCOMPARE(batched.header.subject, one.header.subject);
+        QCOMPARE(batched.header.flags, one.header.flags);
+        QCOMPARE(batched.header.keywords, one.header.keywords);
+        QCOMPARE(batched.header.messageId, one.header.messageId);
+        QCOMPARE(batched.header.date, one.header.date);
+        QCOMPARE(messages.get(rows->at(1)).value().header.bodyStructure, b.bodyStructure);
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->totalCount, 3);
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->unreadCount, 1);
+        QCOMPARE(messages.insertLocalRows(m_inbox + 1000, {a}).error().kind, Error::Kind::Storage);
+    }
+
     void flags_sweepOfManyMostlyUnchanged_writesOnlyWhatDiffers()
     {
         // Over 32 updates: the store compares with what it holds first. Every kind of
