@@ -17,6 +17,7 @@
 #include "core/sync/imapsync.h"
 #include "core/sync/searchindexer.h"
 #include "tests/support/scriptedserver.h"
+#include "tests/sync/scriptedinbox.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,26 +33,14 @@ using Tidings::Test::ScriptedServer;
 
 namespace {
 
-const QString Login = QStringLiteral("S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
-                                     "C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-                                     "S: A001 OK [CAPABILITY IMAP4rev1 ESEARCH] welcome\n");
+const QString Login = TestHelpers::scriptedLogin(QStringLiteral("ESEARCH"));
 
 const QString HeaderItems = QStringLiteral(
     "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
 
 QString header(quint32 seq, quint32 uid, const QString &subject)
 {
-    return QStringLiteral(
-               "S: * %1 FETCH (UID %2 FLAGS () INTERNALDATE \"05-Mar-2026 09:07:03 +0100\" RFC822.SIZE 100 "
-               "ENVELOPE (\"Thu, 05 Mar 2026 09:07:03 +0100\" \"%3\" ((\"Alice\" NIL \"alice\" \"x.org\")) "
-               "NIL NIL "
-               "((NIL NIL \"bob\" \"x.org\")) NIL NIL NIL \"<m%2@x.org>\") "
-               "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL "
-               "NIL) "
-               "BODY[HEADER.FIELDS (REFERENCES)] \"\")\n")
-        .arg(seq)
-        .arg(uid)
-        .arg(subject);
+    return TestHelpers::scriptedHeader(seq, uid, subject);
 }
 
 QString fetch(const QString &tag, const QString &uids)
@@ -110,41 +99,10 @@ class TestSyncInitial final : public QObject
 {
     Q_OBJECT
 
-    struct Fixture {
+    struct Fixture : TestHelpers::ScriptedInbox {
         explicit Fixture(const QString &script)
-            : server(Login + script, ScriptedServer::Transport::ImplicitTls)
+            : ScriptedInbox(Login + script)
         {
-            Imap::SessionSettings s;
-            s.host = QStringLiteral("localhost");
-            s.port = server.port();
-            s.security = Security::ImplicitTls;
-            s.tls.useSystemCaCertificates = false;
-            s.tls.extraCaCertificates = ScriptedServer::testCaCertificates();
-            s.username = QStringLiteral("alice");
-            s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
-            s.protocolLogFromEnvironment = false;
-            session = std::make_unique<Imap::Session>(s, clock);
-            db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
-            Store::Account a;
-            a.name = QStringLiteral("t");
-            a.email = QStringLiteral("alice@x.org");
-            account = Store::AccountStore(*db).add(a).value();
-            Store::Folder f;
-            f.name = "INBOX";
-            f.displayName = QStringLiteral("INBOX");
-            folder = Store::FolderStore(*db).upsert(account, f).value();
-        }
-
-        bool login()
-        {
-            QSignalSpy ready(session.get(), &Imap::Session::ready);
-            session->open();
-            if (!ready.wait(10000))
-                return false;
-            auto *job = new Imap::LoginJob(session.get());
-            QSignalSpy done(job, &Imap::Job::finished);
-            job->start();
-            return done.wait(10000) && session->state() == Imap::Session::State::Authenticated;
         }
 
         Error sync(FolderSyncOptions options)
@@ -160,12 +118,6 @@ class TestSyncInitial final : public QObject
             return done.first().first().value<Error>();
         }
 
-        ScriptedServer server;
-        ManualClock clock;
-        std::unique_ptr<Imap::Session> session;
-        std::unique_ptr<Store::Database> db;
-        qint64 account = 0;
-        qint64 folder = 0;
         QList<qint64> progressDone;
     };
 

@@ -15,6 +15,7 @@
 #include "core/sync/folderroles.h"
 #include "core/sync/syncengine.h"
 #include "tests/support/scriptedserver.h"
+#include "tests/sync/scriptedinbox.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -26,62 +27,19 @@ using Tidings::Test::ScriptedServer;
 
 namespace {
 
-const QString Login = QStringLiteral(
-    "S: * OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready\n"
-    "C: A001 AUTHENTICATE PLAIN AGFsaWNlAHMzY3JldC1QYTU1\n"
-    "S: A001 OK [CAPABILITY IMAP4rev1 %1] welcome\n");
-
 QString header(quint32 seq, quint32 uid, const QString &subject, const QString &extra = QString())
 {
-    return QStringLiteral("S: * %1 FETCH (UID %2 FLAGS () INTERNALDATE \"05-Mar-2026 09:07:03 +0100\" RFC822.SIZE 100 "
-                          "ENVELOPE (\"Thu, 05 Mar 2026 09:07:03 +0100\" \"%3\" ((\"Alice\" NIL \"alice\" \"x.org\")) NIL NIL "
-                          "((NIL NIL \"bob\" \"x.org\")) NIL NIL NIL \"<m%2@x.org>\") "
-                          "BODYSTRUCTURE (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"7BIT\" 12 1 NIL NIL NIL NIL)%4 "
-                          "BODY[HEADER.FIELDS (REFERENCES)] \"\")\n")
-        .arg(seq)
-        .arg(uid)
-        .arg(subject, extra);
+    return TestHelpers::scriptedHeader(seq, uid, subject, extra);
 }
 
 const QString HeaderItems = QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
 const QString HeaderItemsModSeq =
     QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
 
-struct Fixture {
-    explicit Fixture(const QString &caps, const QString &script)
-        : server(Login.arg(caps) + script, ScriptedServer::Transport::ImplicitTls)
+struct Fixture : TestHelpers::ScriptedInbox {
+    Fixture(const QString &caps, const QString &script)
+        : ScriptedInbox(TestHelpers::scriptedLogin(caps) + script)
     {
-        Imap::SessionSettings s;
-        s.host = QStringLiteral("localhost");
-        s.port = server.port();
-        s.security = Security::ImplicitTls;
-        s.tls.useSystemCaCertificates = false;
-        s.tls.extraCaCertificates = ScriptedServer::testCaCertificates();
-        s.username = QStringLiteral("alice");
-        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
-        s.protocolLogFromEnvironment = false;
-        session = std::make_unique<Imap::Session>(s, clock);
-        db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
-        Store::Account a;
-        a.name = QStringLiteral("t");
-        a.email = QStringLiteral("alice@x.org");
-        account = Store::AccountStore(*db).add(a).value();
-        Store::Folder f;
-        f.name = "INBOX";
-        f.displayName = QStringLiteral("INBOX");
-        folder = Store::FolderStore(*db).upsert(account, f).value();
-    }
-
-    bool login()
-    {
-        QSignalSpy ready(session.get(), &Imap::Session::ready);
-        session->open();
-        if (!ready.wait(10000))
-            return false;
-        auto *job = new Imap::LoginJob(session.get());
-        QSignalSpy done(job, &Imap::Job::finished);
-        job->start();
-        return done.wait(10000) && session->state() == Imap::Session::State::Authenticated;
     }
 
     bool enableQResync()
@@ -124,12 +82,6 @@ struct Fixture {
 
     QList<quint32> uids(quint32 validity = 7) { return Store::MessageStore(*db).uids(folder, validity).value(); }
 
-    ScriptedServer server;
-    ManualClock clock;
-    std::unique_ptr<Imap::Session> session;
-    std::unique_ptr<Store::Database> db;
-    qint64 account = 0;
-    qint64 folder = 0;
     FolderSyncResult result;
     std::optional<KeptSelection> kept;
 };
@@ -588,7 +540,7 @@ private Q_SLOTS:
 
     void fetchBody_sectionAndPartialFetchedOnceThenServedFromStore_cutBodyNeverComplete()
     {
-        ScriptedServer server(Login.arg(QStringLiteral("ESEARCH")) +
+        ScriptedServer server(TestHelpers::scriptedLogin(QStringLiteral("ESEARCH")) +
                                   QStringLiteral("C: A002 SELECT INBOX\n"
                                                  "S: * 1 EXISTS\n"
                                                  "S: * OK [UIDVALIDITY 7] x\n"
