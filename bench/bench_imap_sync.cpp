@@ -663,10 +663,12 @@ int runImapSync(Bench::Context &c)
         // first Dovecot session to open the mailbox after the other client's changes and the
         // restart pays ~100 ms per SELECT at 100,000 messages, any later session ~1 ms, and the
         // floor's connection is always the later one (docs/sync.md#benchmark).
-        out << QStringLiteral("imap-sync d) first resync on a new connection, no CONDSTORE/QRESYNC: new mail "
-                              "and expunges known after %1 (connect, login, SELECT); full flag sweep after %2")
-                   .arg(ms(warmUp.known), warmUp.seconds >= 1 ? QStringLiteral("%1 s").arg(warmUp.seconds, 0, 'f', 2)
-                                                              : ms(warmUp.seconds))
+        out << QStringLiteral(
+                   "imap-sync d) first resync on a new connection, no CONDSTORE/QRESYNC: new mail "
+                   "and expunges known after %1 (connect, login, SELECT); full flag sweep after %2")
+                   .arg(ms(warmUp.known), warmUp.seconds >= 1
+                                              ? QStringLiteral("%1 s").arg(warmUp.seconds, 0, 'f', 2)
+                                              : ms(warmUp.seconds))
             << Qt::endl;
         // The floor's connection replays the warm-up's commands untimed, so it has the same
         // selection and has read the same flags.

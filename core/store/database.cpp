@@ -120,8 +120,8 @@ Error Database::loadProfileId()
     if (!id)
         return id.error();
     m_profileId = id->toString();
-    Result<QVariant> notes = scalar(
-        QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'deleted_part_files'"));
+    Result<QVariant> notes = scalar(QStringLiteral(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'deleted_part_files'"));
     if (!notes)
         return notes.error();
     m_hasPartFileNotes = notes->toInt() == 1;
@@ -140,8 +140,9 @@ void Database::removeDeletedPartFiles()
     for (;;) {
         // A file is removed only when no row names it: a message id can be reused by a new row
         // with the same section, and then the file is that row's.
-        Statement pending(*this, QStringLiteral("SELECT d.file_name, EXISTS (SELECT 1 FROM message_parts p WHERE "
-                                                "p.file_name = d.file_name) FROM deleted_part_files d LIMIT 500"));
+        Statement pending(*this,
+                          QStringLiteral("SELECT d.file_name, EXISTS (SELECT 1 FROM message_parts p WHERE "
+                                         "p.file_name = d.file_name) FROM deleted_part_files d LIMIT 500"));
         if (pending.exec())
             break;
         QStringList noted;
@@ -149,8 +150,8 @@ void Database::removeDeletedPartFiles()
             const QString name = pending.value(0).toString();
             noted << name;
             // Only names PartStore makes ("parts/<file>") are ever touched.
-            if (!pending.value(1).toBool() && name.startsWith(u"parts/") && !name.contains(u"..")
-                && name.count(u'/') == 1)
+            if (!pending.value(1).toBool() && name.startsWith(u"parts/") && !name.contains(u"..") &&
+                name.count(u'/') == 1)
                 QFile::remove(profile.filePath(name));
         }
         if (noted.isEmpty())

@@ -20,15 +20,16 @@ struct FlagName {
     const char *atom;
 };
 constexpr FlagName kFlagNames[] = {
-    {MessageFlag::Seen, "\\Seen"},           {MessageFlag::Answered, "\\Answered"},
-    {MessageFlag::Flagged, "\\Flagged"},     {MessageFlag::Deleted, "\\Deleted"},
-    {MessageFlag::Draft, "\\Draft"},         {MessageFlag::Forwarded, "$Forwarded"},
+    {MessageFlag::Seen, "\\Seen"},       {MessageFlag::Answered, "\\Answered"},
+    {MessageFlag::Flagged, "\\Flagged"}, {MessageFlag::Deleted, "\\Deleted"},
+    {MessageFlag::Draft, "\\Draft"},     {MessageFlag::Forwarded, "$Forwarded"},
     {MessageFlag::Junk, "$Junk"},
 };
 
-constexpr auto kColumns = "SELECT id, account_id, folder_id, uidvalidity, uid, modseq, flags, keywords, internal_date, "
-                          "date, sort_date, size, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
-                          "has_attachments, preview, bodystructure FROM messages";
+constexpr auto kColumns =
+    "SELECT id, account_id, folder_id, uidvalidity, uid, modseq, flags, keywords, internal_date, "
+    "date, sort_date, size, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
+    "has_attachments, preview, bodystructure FROM messages";
 
 StoredMessage readMessage(Statement &q)
 {
@@ -99,7 +100,8 @@ Result<FolderInfo> folderInfo(Database &db, qint64 folderId)
 
 // Shared by upsertHeaders and insertLocal: every column of a header, in the order of the
 // INSERT below.
-void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32 uidValidity, const MessageHeader &h)
+void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32 uidValidity,
+                const MessageHeader &h)
 {
     q.bind(folder.accountId)
         .bind(folderId)
@@ -131,7 +133,8 @@ void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32
 /// QSqlQuery's binding was a third of the staging cost of the initial sync. With @p rowIds, the
 /// rowid of each inserted row, in order.
 Error writeHeaderRows(Database &db, QByteArrayView sql, const FolderInfo &folder, qint64 folderId,
-                      quint32 uidValidity, const QList<MessageHeader> &headers, QList<qint64> *rowIds = nullptr)
+                      quint32 uidValidity, const QList<MessageHeader> &headers,
+                      QList<qint64> *rowIds = nullptr)
 {
     sqlite3 *handle = db.handle();
     sqlite3_stmt *raw = nullptr;
@@ -196,15 +199,17 @@ Error stageHeaders(Database &db, const FolderInfo &folder, qint64 folderId, quin
         return e;
     if (Error e = Statement(db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
         return e;
-    static constexpr char staging[] = "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static constexpr char staging[] =
+        "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     return writeHeaderRows(db, staging, folder, folderId, uidValidity, headers);
 }
 
-constexpr char kInsert[] = "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-                         "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-                         "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kInsert[] =
+    "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+    "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
+    "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 } // namespace
 
@@ -318,16 +323,17 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
     if (Error e = top.exec())
         return e;
     const qint64 before = top.next() ? top.value(0).toLongLong() : 0;
-    if (Error e = Statement(m_db, QStringLiteral(
-                                      "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, "
-                                      "modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
-                                      "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
-                                      "has_attachments, preview, bodystructure) "
-                                      "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-                                      "keywords, internal_date, date, sort_date, size, subject, from_addr, "
-                                      "to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, preview, "
-                                      "bodystructure FROM temp.header_staging ORDER BY rowid"))
-                      .exec())
+    if (Error e =
+            Statement(m_db, QStringLiteral(
+                                "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, "
+                                "modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
+                                "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
+                                "has_attachments, preview, bodystructure) "
+                                "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+                                "keywords, internal_date, date, sort_date, size, subject, from_addr, "
+                                "to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, preview, "
+                                "bodystructure FROM temp.header_staging ORDER BY rowid"))
+                .exec())
         return e;
     Statement added(m_db, QStringLiteral("SELECT id FROM messages WHERE id > ? ORDER BY id"));
     added.bind(before);
@@ -338,9 +344,9 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
     while (added.next())
         ids.append(added.value(0).toLongLong());
     if (ids.size() != headers.size())
-        return Error::make(Error::Kind::Storage, QStringLiteral("%1 message rows written for %2 headers")
-                                                     .arg(ids.size())
-                                                     .arg(headers.size()));
+        return Error::make(
+            Error::Kind::Storage,
+            QStringLiteral("%1 message rows written for %2 headers").arg(ids.size()).arg(headers.size()));
     if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
         return e;
     if (Error e = t.commit())
@@ -362,30 +368,35 @@ Error MessageStore::applyFlags(qint64 folderId, quint32 uidValidity, const QList
         qint64 modSeq = 0;
     };
     QHash<quint32, Held> held;
-    const auto [lo, hi] = std::minmax_element(updates.cbegin(), updates.cend(),
-                                              [](const FlagUpdate &x, const FlagUpdate &y) { return x.uid < y.uid; });
+    const auto [lo, hi] =
+        std::minmax_element(updates.cbegin(), updates.cend(),
+                            [](const FlagUpdate &x, const FlagUpdate &y) { return x.uid < y.uid; });
     // Only for a dense run of UIDs (a sweep chunk): a few changes spread over a large mailbox
     // (CHANGEDSINCE, QRESYNC) are cheaper as direct UPDATEs than as a read of everything between.
     if (updates.size() > 32 && qint64(hi->uid) - qint64(lo->uid) < 4 * qint64(updates.size())) {
-        Statement read(m_db, QStringLiteral("SELECT uid, flags, keywords, modseq FROM messages "
-                                            "WHERE folder_id = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?"));
+        Statement read(m_db,
+                       QStringLiteral("SELECT uid, flags, keywords, modseq FROM messages "
+                                      "WHERE folder_id = ? AND uidvalidity = ? AND uid BETWEEN ? AND ?"));
         read.bind(folderId).bind(qint64(uidValidity)).bind(qint64(lo->uid)).bind(qint64(hi->uid));
         if (Error e = read.exec())
             return e;
         held.reserve(updates.size());
         while (read.next())
-            held.insert(quint32(read.value(0).toLongLong()),
-                        Held{uint(read.value(1).toLongLong()), read.value(2).toString(), read.value(3).toLongLong()});
+            held.insert(
+                quint32(read.value(0).toLongLong()),
+                Held{uint(read.value(1).toLongLong()), read.value(2).toString(), read.value(3).toLongLong()});
     }
-    Statement q(m_db, QStringLiteral("UPDATE messages SET flags = ?, keywords = ?, "
-                                     "modseq = CASE WHEN ? = 0 THEN modseq ELSE ? END "
-                                     "WHERE folder_id = ? AND uidvalidity = ? AND uid = ? "
-                                     "AND (flags IS NOT ? OR keywords IS NOT ? OR (? <> 0 AND modseq IS NOT ?))"));
+    Statement q(m_db,
+                QStringLiteral("UPDATE messages SET flags = ?, keywords = ?, "
+                               "modseq = CASE WHEN ? = 0 THEN modseq ELSE ? END "
+                               "WHERE folder_id = ? AND uidvalidity = ? AND uid = ? "
+                               "AND (flags IS NOT ? OR keywords IS NOT ? OR (? <> 0 AND modseq IS NOT ?))"));
     for (const FlagUpdate &u : updates) {
         const uint flags = uint(u.flags.toInt());
         const QString keywords = u.keywords.join(u' ');
-        if (const auto it = held.constFind(u.uid); it != held.cend() && it->flags == flags && it->keywords == keywords
-                                                   && (u.modSeq == 0 || qint64(u.modSeq) == it->modSeq))
+        if (const auto it = held.constFind(u.uid); it != held.cend() && it->flags == flags &&
+                                                   it->keywords == keywords &&
+                                                   (u.modSeq == 0 || qint64(u.modSeq) == it->modSeq))
             continue;
         q.bind(flags)
             .bind(keywords)
@@ -423,7 +434,8 @@ Error MessageStore::expungeUids(qint64 folderId, quint32 uidValidity, const QLis
     Transaction t(m_db);
     if (t.error())
         return t.error();
-    Statement q(m_db, QStringLiteral("DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+    Statement q(m_db,
+                QStringLiteral("DELETE FROM messages WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
     for (quint32 uid : uids) {
         q.bind(folderId).bind(qint64(uidValidity)).bind(qint64(uid));
         if (Error e = q.exec())
@@ -454,10 +466,15 @@ Error MessageStore::moveLocal(const QList<qint64> &messageIds, qint64 targetFold
     Result<FolderInfo> target = folderInfo(m_db, targetFolderId);
     if (!target)
         return target.error();
-    Statement q(m_db, QStringLiteral("UPDATE messages SET folder_id = ?, in_inbox = ?, uidvalidity = ?, uid = NULL, "
-                                     "modseq = 0 WHERE id = ? AND account_id = ?"));
+    Statement q(
+        m_db, QStringLiteral("UPDATE messages SET folder_id = ?, in_inbox = ?, uidvalidity = ?, uid = NULL, "
+                             "modseq = 0 WHERE id = ? AND account_id = ?"));
     for (qint64 id : messageIds) {
-        q.bind(targetFolderId).bind(target->isInbox).bind(qint64(target->uidValidity)).bind(id).bind(target->accountId);
+        q.bind(targetFolderId)
+            .bind(target->isInbox)
+            .bind(qint64(target->uidValidity))
+            .bind(id)
+            .bind(target->accountId);
         if (Error e = q.exec())
             return e;
         if (q.rowsAffected() != 1)
@@ -471,7 +488,8 @@ Error MessageStore::moveLocal(const QList<qint64> &messageIds, qint64 targetFold
 
 Error MessageStore::assignUid(qint64 messageId, quint32 uidValidity, quint32 uid)
 {
-    Statement q(m_db, QStringLiteral("UPDATE messages SET uidvalidity = ?, uid = ? WHERE id = ? AND uid IS NULL"));
+    Statement q(m_db,
+                QStringLiteral("UPDATE messages SET uidvalidity = ?, uid = ? WHERE id = ? AND uid IS NULL"));
     q.bind(qint64(uidValidity)).bind(qint64(uid)).bind(messageId);
     if (Error e = q.exec())
         return e;
@@ -505,9 +523,11 @@ Result<StoredMessage> MessageStore::get(qint64 messageId)
     return readMessage(q);
 }
 
-Result<std::optional<StoredMessage>> MessageStore::findByUid(qint64 folderId, quint32 uidValidity, quint32 uid)
+Result<std::optional<StoredMessage>> MessageStore::findByUid(qint64 folderId, quint32 uidValidity,
+                                                             quint32 uid)
 {
-    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
+    Statement q(m_db, QLatin1String(kColumns) +
+                          QStringLiteral(" WHERE folder_id = ? AND uidvalidity = ? AND uid = ?"));
     q.bind(folderId).bind(qint64(uidValidity)).bind(qint64(uid));
     if (Error e = q.exec())
         return e;
@@ -518,7 +538,8 @@ Result<std::optional<StoredMessage>> MessageStore::findByUid(qint64 folderId, qu
 
 Result<QList<StoredMessage>> MessageStore::findByMessageId(const QString &messageId)
 {
-    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE message_id = ? ORDER BY sort_date DESC, id DESC"));
+    Statement q(m_db, QLatin1String(kColumns) +
+                          QStringLiteral(" WHERE message_id = ? ORDER BY sort_date DESC, id DESC"));
     q.bind(messageId);
     if (Error e = q.exec())
         return e;
@@ -560,8 +581,9 @@ Result<MessagePage> MessageStore::folderPage(qint64 folderId, int limit, std::op
 
 Result<QList<StoredMessage>> MessageStore::folderPageAt(qint64 folderId, int limit, int offset)
 {
-    Statement q(m_db, QLatin1String(kColumns) + QStringLiteral(" WHERE folder_id = ? ORDER BY sort_date DESC, id DESC "
-                                                               "LIMIT ? OFFSET ?"));
+    Statement q(m_db, QLatin1String(kColumns) +
+                          QStringLiteral(" WHERE folder_id = ? ORDER BY sort_date DESC, id DESC "
+                                         "LIMIT ? OFFSET ?"));
     q.bind(folderId).bind(limit).bind(offset);
     if (Error e = q.exec())
         return e;

@@ -38,23 +38,23 @@ Q_DECLARE_FLAGS(MessageFlags, MessageFlag)
 /// What the sync engines know about one message from FETCH (ENVELOPE, FLAGS, INTERNALDATE,
 /// RFC822.SIZE, BODYSTRUCTURE, MODSEQ) or from a downloaded POP3 message.
 struct MessageHeader {
-    quint32 uid = 0;     ///< 0: no server UID (POP3, or not yet appended)
-    quint64 modSeq = 0;  ///< RFC 7162 MODSEQ, 0 without CONDSTORE
+    quint32 uid = 0;    ///< 0: no server UID (POP3, or not yet appended)
+    quint64 modSeq = 0; ///< RFC 7162 MODSEQ, 0 without CONDSTORE
     MessageFlags flags;
     QStringList keywords;
     QDateTime internalDate;
-    QDateTime date;      ///< Date: header; invalid when absent or unreadable
+    QDateTime date; ///< Date: header; invalid when absent or unreadable
     qint64 size = 0;
     QString subject;
-    QString from;        ///< display form, e.g. "Иван Петров <ivan@example.ru>"; several joined by ", "
+    QString from; ///< display form, e.g. "Иван Петров <ivan@example.ru>"; several joined by ", "
     QString to;
     QString cc;
-    QString messageId;   ///< as in the header, with angle brackets
+    QString messageId; ///< as in the header, with angle brackets
     QString inReplyTo;
     QString references;
     bool hasAttachments = false;
-    QString preview;           ///< a short plain-text excerpt, or empty
-    QByteArray bodyStructure;  ///< serialized BODYSTRUCTURE, opaque to the store
+    QString preview;          ///< a short plain-text excerpt, or empty
+    QByteArray bodyStructure; ///< serialized BODYSTRUCTURE, opaque to the store
 
     friend bool operator==(const MessageHeader &, const MessageHeader &) = default;
 };
@@ -98,7 +98,9 @@ struct MessagePage {
 class MessageStore final
 {
 public:
-    explicit MessageStore(Database &db) : m_db(db) {}
+    explicit MessageStore(Database &db)
+        : m_db(db)
+    {}
 
     /// Inserts or updates headers by (folder, uidValidity, uid), in one transaction. A header
     /// with an empty preview or BODYSTRUCTURE keeps the stored one (a flags-and-envelope
@@ -128,13 +130,15 @@ public:
     /// The UIDs cached for a folder under a UIDVALIDITY, ascending.
     [[nodiscard]] Result<QList<quint32>> uids(qint64 folderId, quint32 uidValidity);
     [[nodiscard]] Result<StoredMessage> get(qint64 messageId);
-    [[nodiscard]] Result<std::optional<StoredMessage>> findByUid(qint64 folderId, quint32 uidValidity, quint32 uid);
+    [[nodiscard]] Result<std::optional<StoredMessage>> findByUid(qint64 folderId, quint32 uidValidity,
+                                                                 quint32 uid);
     /// Every cached copy of a Message-ID (angle brackets included), newest first.
     [[nodiscard]] Result<QList<StoredMessage>> findByMessageId(const QString &messageId);
 
     /// One page of a folder, newest first (sort date, then id). Keyset: pass the previous
     /// page's next cursor.
-    [[nodiscard]] Result<MessagePage> folderPage(qint64 folderId, int limit, std::optional<PageCursor> after = {});
+    [[nodiscard]] Result<MessagePage> folderPage(qint64 folderId, int limit,
+                                                 std::optional<PageCursor> after = {});
     /// The same order by LIMIT/OFFSET (for views that jump to a row number).
     [[nodiscard]] Result<QList<StoredMessage>> folderPageAt(qint64 folderId, int limit, int offset);
     /// The unified inbox: every account's INBOX together, newest first.

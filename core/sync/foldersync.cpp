@@ -28,7 +28,12 @@ Imap::UidSet setOf(const QList<quint32> &uids)
 
 FolderSync::FolderSync(Imap::Session *session, Store::Database &db, qint64 folderId, SyncMode mode,
                        FolderSyncOptions options, QObject *parent)
-    : QObject(parent), m_session(session), m_db(db), m_folderId(folderId), m_mode(mode), m_options(options)
+    : QObject(parent)
+    , m_session(session)
+    , m_db(db)
+    , m_folderId(folderId)
+    , m_mode(mode)
+    , m_options(options)
 {
     m_options.headerChunk = std::max(1, m_options.headerChunk);
     m_options.flagChunk = std::max(1, m_options.flagChunk);
@@ -98,8 +103,9 @@ void FolderSync::onSelected(const Imap::SelectedMailbox &mailbox, const QList<Im
     m_startSelection = m_session ? m_session->selectionSerial() : 0;
     m_startRemovals = m_session ? m_session->removalCount() : 0;
     if (mailbox.uidValidity == 0) {
-        fail(Error::make(Error::Kind::Protocol, QStringLiteral("%1: the server did not report a UIDVALIDITY")
-                                                    .arg(m_folder.displayName)));
+        fail(Error::make(
+            Error::Kind::Protocol,
+            QStringLiteral("%1: the server did not report a UIDVALIDITY").arg(m_folder.displayName)));
         return;
     }
     if (mailbox.noModSeq && m_mode != SyncMode::Plain)
@@ -117,11 +123,12 @@ void FolderSync::onSelected(const Imap::SelectedMailbox &mailbox, const QList<Im
         m_cachedModSeq = 0;
         m_firstSync = true;
     } else if (mailbox.uidNext != 0 && m_cachedUidNext != 0 && mailbox.uidNext < m_cachedUidNext) {
-        fail(Error::make(Error::Kind::Protocol,
-                         QStringLiteral("%1: the server's UIDNEXT fell from %2 to %3 under the same UIDVALIDITY")
-                             .arg(m_folder.displayName)
-                             .arg(m_cachedUidNext)
-                             .arg(mailbox.uidNext)));
+        fail(Error::make(
+            Error::Kind::Protocol,
+            QStringLiteral("%1: the server's UIDNEXT fell from %2 to %3 under the same UIDVALIDITY")
+                .arg(m_folder.displayName)
+                .arg(m_cachedUidNext)
+                .arg(mailbox.uidNext)));
         return;
     }
     m_folder.uidValidity = mailbox.uidValidity;
@@ -134,10 +141,11 @@ void FolderSync::onSelected(const Imap::SelectedMailbox &mailbox, const QList<Im
     // What the server announces while we work on this mailbox applies at once.
     m_sessionConnections << connect(m_session, &Imap::Session::vanishedReceived, this,
                                     [this](const Imap::UidSet &uids, bool) { applyVanished(uids); });
-    m_sessionConnections << connect(m_session, &Imap::Session::messageChanged, this, [this](const Imap::Fetch &f) {
-        if (f.flags)
-            (void)storeFailed(applyFlagFetches({f}));
-    });
+    m_sessionConnections << connect(m_session, &Imap::Session::messageChanged, this,
+                                    [this](const Imap::Fetch &f) {
+                                        if (f.flags)
+                                            (void)storeFailed(applyFlagFetches({f}));
+                                    });
 
     if (m_mode == SyncMode::QResync && !m_firstSync) {
         applyVanished(vanished);
@@ -233,9 +241,9 @@ void FolderSync::fetchChangedSince()
 void FolderSync::findNewUids()
 {
     // UIDNEXT and EXISTS against the cache answer "anything new?" without a round trip.
-    const bool maybeNew = m_mailbox.exists > 0
-        && (m_firstSync || m_mailbox.uidNext == 0 || m_mailbox.uidNext > m_cachedUidNext
-            || quint32(m_cached.size()) < m_mailbox.exists);
+    const bool maybeNew = m_mailbox.exists > 0 &&
+                          (m_firstSync || m_mailbox.uidNext == 0 || m_mailbox.uidNext > m_cachedUidNext ||
+                           quint32(m_cached.size()) < m_mailbox.exists);
     if (!maybeNew) {
         checkExpunges();
         return;
@@ -254,9 +262,10 @@ void FolderSync::findNewUids()
         m_toFetch.clear();
         for (const Imap::UidSet::Range &r : job->results().ranges()) {
             if (r.last == Imap::UidSet::Star || r.last - r.first > 10'000'000u) {
-                fail(Error::make(Error::Kind::Protocol, QStringLiteral("%1: the server answered a UID SEARCH with an "
-                                                                       "impossible range")
-                                                            .arg(m_folder.displayName)));
+                fail(Error::make(Error::Kind::Protocol,
+                                 QStringLiteral("%1: the server answered a UID SEARCH with an "
+                                                "impossible range")
+                                     .arg(m_folder.displayName)));
                 return;
             }
             for (quint32 uid = r.first;; ++uid) {
@@ -410,7 +419,8 @@ void FolderSync::bisect(QList<quint32> slice)
                     gone << uid;
             }
             if (!gone.isEmpty()) {
-                if (storeFailed(Store::MessageStore(m_db).expungeUids(m_folderId, m_folder.uidValidity, gone)))
+                if (storeFailed(
+                        Store::MessageStore(m_db).expungeUids(m_folderId, m_folder.uidValidity, gone)))
                     return;
                 m_result.expunged += int(gone.size());
                 m_cached.removeIf([&gone](quint32 uid) { return gone.contains(uid); });
@@ -485,18 +495,18 @@ void FolderSync::complete()
     if (m_firstSync && storeFailed(Store::MessageStore(m_db).setSearchDeferred(m_folderId, false)))
         return;
     // Only now is the folder's state a complete description of the cache.
-    if (storeFailed(Store::FolderStore(m_db).setSyncState(m_folderId, m_mailbox.uidNext,
-                                                           m_mode == SyncMode::Plain ? 0 : m_mailbox.highestModSeq)))
+    if (storeFailed(Store::FolderStore(m_db).setSyncState(
+            m_folderId, m_mailbox.uidNext, m_mode == SyncMode::Plain ? 0 : m_mailbox.highestModSeq)))
         return;
     m_finished = true;
     for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
         disconnect(c);
     // Nothing left the mailbox and nothing arrived that is not cached since this sync's SELECT
     // (or NOOP): the next sync may start from this selection.
-    if (m_mode == SyncMode::Plain && m_session && m_session->state() == Imap::Session::State::Selected
-        && m_session->selectionSerial() == m_startSelection && m_session->removalCount() == m_startRemovals
-        && !m_session->selectedMailbox().readOnly && m_mailbox.uidNext != 0
-        && m_session->selectedMailbox().exists == quint32(m_cached.size()))
+    if (m_mode == SyncMode::Plain && m_session && m_session->state() == Imap::Session::State::Selected &&
+        m_session->selectionSerial() == m_startSelection && m_session->removalCount() == m_startRemovals &&
+        !m_session->selectedMailbox().readOnly && m_mailbox.uidNext != 0 &&
+        m_session->selectedMailbox().exists == quint32(m_cached.size()))
         m_leaves = KeptSelection{m_startSelection, m_startRemovals, m_folder.uidValidity, m_mailbox.uidNext,
                                  quint32(m_cached.size())};
     Q_EMIT finished(Error());
@@ -504,12 +514,14 @@ void FolderSync::complete()
 
 bool FolderSync::keptSelectionHolds() const
 {
-    if (!m_kept || m_mode != SyncMode::Plain || !m_session || m_session->state() != Imap::Session::State::Selected)
+    if (!m_kept || m_mode != SyncMode::Plain || !m_session ||
+        m_session->state() != Imap::Session::State::Selected)
         return false;
     const Imap::SelectedMailbox &mailbox = m_session->selectedMailbox();
-    return m_session->selectionSerial() == m_kept->selectionSerial && m_session->removalCount() == m_kept->removalCount
-        && mailbox.exists == m_kept->count && !mailbox.readOnly && m_kept->uidNext != 0
-        && m_folder.uidValidity == m_kept->uidValidity && m_folder.uidNext == m_kept->uidNext;
+    return m_session->selectionSerial() == m_kept->selectionSerial &&
+           m_session->removalCount() == m_kept->removalCount && mailbox.exists == m_kept->count &&
+           !mailbox.readOnly && m_kept->uidNext != 0 && m_folder.uidValidity == m_kept->uidValidity &&
+           m_folder.uidNext == m_kept->uidNext;
 }
 
 void FolderSync::confirmKeptSelection()

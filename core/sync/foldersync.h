@@ -51,8 +51,8 @@ struct FolderSyncOptions {
 /// What one folder sync did.
 struct FolderSyncResult {
     bool uidValidityChanged = false;
-    QList<quint32> newUids;   ///< headers fetched for UIDs above the previous UIDNEXT
-    int fetched = 0;          ///< headers written (new mail plus resumed initial sync)
+    QList<quint32> newUids; ///< headers fetched for UIDs above the previous UIDNEXT
+    int fetched = 0;        ///< headers written (new mail plus resumed initial sync)
     int expunged = 0;
     int flagUpdates = 0;
 };
@@ -124,7 +124,8 @@ private:
     void select();
     [[nodiscard]] bool keptSelectionHolds() const;
     void confirmKeptSelection();
-    void onSelected(const Imap::SelectedMailbox &mailbox, const QList<Imap::Fetch> &changes, const Imap::UidSet &vanished);
+    void onSelected(const Imap::SelectedMailbox &mailbox, const QList<Imap::Fetch> &changes,
+                    const Imap::UidSet &vanished);
     void fetchChangedSince();
     void findNewUids();
     void fetchNextHeaderChunk();
@@ -152,14 +153,14 @@ private:
     quint32 m_cachedUidNext = 0;
     quint64 m_cachedModSeq = 0;
     bool m_firstSync = false;
-    QList<quint32> m_cached;        ///< cached UIDs, ascending
-    QList<quint32> m_toFetch;       ///< UIDs not yet stored, ascending; fetched from the end
-    qsizetype m_requestEnd = 0;     ///< m_toFetch[0, m_requestEnd) has not been requested yet
+    QList<quint32> m_cached;    ///< cached UIDs, ascending
+    QList<quint32> m_toFetch;   ///< UIDs not yet stored, ascending; fetched from the end
+    qsizetype m_requestEnd = 0; ///< m_toFetch[0, m_requestEnd) has not been requested yet
     int m_chunksInFlight = 0;
     bool m_firstChunkRequested = false;
     qint64 m_fetchTotal = 0;
     QList<QList<quint32>> m_bisectQueue;
-    qsizetype m_sweepEnd = 0;       ///< the flag sweep walks m_cached downwards from here
+    qsizetype m_sweepEnd = 0; ///< the flag sweep walks m_cached downwards from here
     FolderSyncResult m_result;
     bool m_finished = false;
     QList<QMetaObject::Connection> m_sessionConnections;

@@ -218,8 +218,9 @@ bool hasAttachment(const Imap::BodyStructure &structure)
 std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fetch)
 {
     if (!fetch.uid || *fetch.uid == 0)
-        return Error::make(Error::Kind::Protocol, QStringLiteral("the server sent a message without a valid UID (seq %1)")
-                                                      .arg(fetch.seq));
+        return Error::make(
+            Error::Kind::Protocol,
+            QStringLiteral("the server sent a message without a valid UID (seq %1)").arg(fetch.seq));
     Store::MessageHeader h;
     h.uid = *fetch.uid;
     h.modSeq = fetch.modSeq.value_or(0);
@@ -258,8 +259,9 @@ std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fet
 std::variant<Store::FlagUpdate, Error> flagUpdateFromFetch(const Imap::Fetch &fetch)
 {
     if (!fetch.uid || *fetch.uid == 0)
-        return Error::make(Error::Kind::Protocol, QStringLiteral("the server reported flags without a valid UID (seq %1)")
-                                                      .arg(fetch.seq));
+        return Error::make(
+            Error::Kind::Protocol,
+            QStringLiteral("the server reported flags without a valid UID (seq %1)").arg(fetch.seq));
     Store::FlagUpdate u;
     u.uid = *fetch.uid;
     if (fetch.flags)

@@ -3,9 +3,9 @@
 #pragma once
 
 #include "core/common/error.h"
-#include "core/imap/session.h"
 #include "core/imap/fetchjob.h"
 #include "core/imap/response.h"
+#include "core/imap/session.h"
 #include "core/store/messagestore.h"
 
 #include <QList>

@@ -93,12 +93,8 @@ void ImapSync::runNext()
         }
         replay([this] {
             switch (m_current.kind) {
-            case RequestKind::Replay:
-                requestDone({});
-                return;
-            case RequestKind::Folder:
-                syncFolders({m_current.folderId}, false);
-                return;
+            case RequestKind::Replay: requestDone({}); return;
+            case RequestKind::Folder: syncFolders({m_current.folderId}, false); return;
             case RequestKind::All:
                 list(false, [this](const QList<qint64> &) { syncFolders(orderedFolders(), false); });
                 return;
@@ -122,15 +118,17 @@ void ImapSync::requestDone(const Error &error)
 
 void ImapSync::withSession(std::function<void(Imap::Session *, const Error &)> then)
 {
-    connectSession([this, then = std::move(then)](const Error &error) { then(error ? nullptr : m_session.data(), error); });
+    connectSession([this, then = std::move(then)](const Error &error) {
+        then(error ? nullptr : m_session.data(), error);
+    });
 }
 
 void ImapSync::connectSession(std::function<void(const Error &)> then)
 {
     if (m_session) {
         const auto state = m_session->state();
-        if (state == Imap::Session::State::Authenticated || state == Imap::Session::State::Selected
-            || state == Imap::Session::State::Idling) {
+        if (state == Imap::Session::State::Authenticated || state == Imap::Session::State::Selected ||
+            state == Imap::Session::State::Idling) {
             then({});
             return;
         }
@@ -162,7 +160,8 @@ void ImapSync::connectSession(std::function<void(const Error &)> then)
                 finish(login->error());
                 return;
             }
-            if (!(m_options.useCondStore && session->capabilities().qresync() && session->capabilities().enable())) {
+            if (!(m_options.useCondStore && session->capabilities().qresync() &&
+                  session->capabilities().enable())) {
                 finish({});
                 return;
             }
@@ -170,8 +169,9 @@ void ImapSync::connectSession(std::function<void(const Error &)> then)
             enable->setExtensions({"QRESYNC"});
             connect(enable, &Imap::Job::finished, this, [enable, finish] {
                 // A refused ENABLE only means the CONDSTORE or plain mode; it is not fatal.
-                if (enable->error().kind == Error::Kind::Network || enable->error().kind == Error::Kind::Timeout
-                    || enable->error().kind == Error::Kind::Cancelled) {
+                if (enable->error().kind == Error::Kind::Network ||
+                    enable->error().kind == Error::Kind::Timeout ||
+                    enable->error().kind == Error::Kind::Cancelled) {
                     finish(enable->error());
                     return;
                 }
@@ -188,14 +188,15 @@ void ImapSync::replay(std::function<void()> then)
 {
     auto *replayer = new PendingReplayer(m_session, m_db, m_accountId, this);
     connect(replayer, &PendingReplayer::operationDropped, this, &ImapSync::operationDropped);
-    connect(replayer, &PendingReplayer::finished, this, [this, replayer, then = std::move(then)](const Error &error) {
-        replayer->deleteLater();
-        if (error) {
-            requestDone(error);
-            return;
-        }
-        then();
-    });
+    connect(replayer, &PendingReplayer::finished, this,
+            [this, replayer, then = std::move(then)](const Error &error) {
+                replayer->deleteLater();
+                if (error) {
+                    requestDone(error);
+                    return;
+                }
+                then();
+            });
     replayer->start();
 }
 
@@ -237,9 +238,9 @@ void ImapSync::list(bool withStatus, std::function<void(QList<qint64>)> then)
             statuses.insert(st.mailbox.raw, st);
 
         auto differs = [](const Store::Folder &f, const Imap::MailboxStatus &st) {
-            return st.uidValidity.value_or(0) != f.uidValidity || st.uidNext.value_or(0) != f.uidNext
-                || (st.highestModSeq && *st.highestModSeq != f.highestModSeq)
-                || int(st.messages.value_or(0)) != f.totalCount;
+            return st.uidValidity.value_or(0) != f.uidValidity || st.uidNext.value_or(0) != f.uidNext ||
+                   (st.highestModSeq && *st.highestModSeq != f.highestModSeq) ||
+                   int(st.messages.value_or(0)) != f.totalCount;
         };
         QList<qint64> changedFolders;
         QList<Store::Folder> unknown;
@@ -264,22 +265,24 @@ void ImapSync::list(bool withStatus, std::function<void(QList<qint64>)> then)
             auto *status = new Imap::StatusJob(m_session);
             status->setMailbox(f.displayName);
             status->setItems(items);
-            connect(status, &Imap::Job::finished, this, [this, status, f, remaining, result, failed, differs, then] {
-                if (*failed)
-                    return;
-                if (status->error()) {
-                    if (status->error().kind != Error::Kind::ServerNo && status->error().kind != Error::Kind::ServerBad) {
-                        *failed = true;
-                        requestDone(status->error());
-                        return;
-                    }
-                    *result << f.id; // refused STATUS: let the folder sync find out
-                } else if (differs(f, status->status())) {
-                    *result << f.id;
-                }
-                if (--*remaining == 0)
-                    then(*result);
-            });
+            connect(status, &Imap::Job::finished, this,
+                    [this, status, f, remaining, result, failed, differs, then] {
+                        if (*failed)
+                            return;
+                        if (status->error()) {
+                            if (status->error().kind != Error::Kind::ServerNo &&
+                                status->error().kind != Error::Kind::ServerBad) {
+                                *failed = true;
+                                requestDone(status->error());
+                                return;
+                            }
+                            *result << f.id; // refused STATUS: let the folder sync find out
+                        } else if (differs(f, status->status())) {
+                            *result << f.id;
+                        }
+                        if (--*remaining == 0)
+                            then(*result);
+                    });
             status->start();
         }
     });
@@ -315,8 +318,8 @@ Error ImapSync::reconcileFolders(const QList<Imap::ListEntry> &entries, bool *ch
         f.subscribed = true;
         seen.insert(f.name);
         const auto it = old.constFind(f.name);
-        if (it == old.constEnd() || it->displayName != f.displayName || it->specialUse != f.specialUse
-            || it->selectable != f.selectable || it->delimiter != f.delimiter)
+        if (it == old.constEnd() || it->displayName != f.displayName || it->specialUse != f.specialUse ||
+            it->selectable != f.selectable || it->delimiter != f.delimiter)
             *changed = true;
         auto id = folders.upsert(m_accountId, f);
         if (!id)
@@ -386,14 +389,16 @@ void ImapSync::syncFolders(QList<qint64> folders, bool sweepPass)
 void ImapSync::syncNextFolder()
 {
     if (m_folderQueue.isEmpty()) {
-        if (m_mode == SyncMode::Plain && !m_sweepPass && m_options.folder.sweepFlags && !m_folderList.isEmpty()) {
+        if (m_mode == SyncMode::Plain && !m_sweepPass && m_options.folder.sweepFlags &&
+            !m_folderList.isEmpty()) {
             // Second pass: new mail everywhere came first, flags now, newest first.
             syncFolders(m_folderList, true);
             return;
         }
         if (m_current.kind == RequestKind::All && m_options.offlineBodyDays > 0 && m_session) {
             // Headers first everywhere; then the bodies kept for offline reading.
-            auto *bodies = new OfflineBodies(m_session, m_db, m_accountId, m_options.offlineBodyDays, m_clock, this);
+            auto *bodies =
+                new OfflineBodies(m_session, m_db, m_accountId, m_options.offlineBodyDays, m_clock, this);
             connect(bodies, &OfflineBodies::finished, this, [this, bodies](const Error &error) {
                 bodies->deleteLater();
                 requestDone(error);

@@ -17,7 +17,7 @@
 namespace Tidings::Imap {
 class Session;
 struct ListEntry;
-}
+} // namespace Tidings::Imap
 namespace Tidings::Store {
 class Database;
 }

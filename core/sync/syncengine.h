@@ -36,7 +36,8 @@ class SyncEngine final : public QObject
     Q_OBJECT
 public:
     /// Builds the IMAP settings (host, TLS, credential provider) of an account.
-    using SettingsProvider = std::function<std::variant<Imap::SessionSettings, Error>(const Store::Account &)>;
+    using SettingsProvider =
+        std::function<std::variant<Imap::SessionSettings, Error>(const Store::Account &)>;
 
     SyncEngine(Store::Database &db, SettingsProvider settings, Clock &clock = SystemClock::instance(),
                QObject *parent = nullptr);

@@ -2,13 +2,12 @@
 // SPDX-FileCopyrightText: Tidings developers
 // The tables whose loss could cause a wrong deletion on a server (pending operations, POP3
 // state, outbox) and a full database.
+#include "core/common/clock.h"
 #include "core/store/outboxstore.h"
 #include "core/store/partstore.h"
 #include "core/store/pendingoperationstore.h"
 #include "core/store/pop3store.h"
 #include "storetestutil.h"
-
-#include "core/common/clock.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -195,7 +194,8 @@ private Q_SLOTS:
         QVERIFY(reopen());
         Pop3Store pop3(*m_db);
         QCOMPARE(pop3.knownUidls(pop).value(), QSet<QString>{QStringLiteral("UIDL-1")});
-        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE folder_id = %1").arg(inbox)), 1);
+        QCOMPARE(
+            count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE folder_id = %1").arg(inbox)), 1);
         auto part = PartStore(*m_db).get(messageId, QString());
         STORE_OK(part);
         QVERIFY((*part)->complete);
@@ -209,7 +209,8 @@ private Q_SLOTS:
         QCOMPARE(records->size(), 1);
         QCOMPARE(records->first().messageId, 0);
         QCOMPARE(pop3.storeMessage(inbox, QStringLiteral("UIDL-1"), h, raw).value(), 0);
-        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE folder_id = %1").arg(inbox)), 0);
+        QCOMPARE(
+            count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE folder_id = %1").arg(inbox)), 0);
     }
 
     void pop3_leaveOnServer_deletesOnlyOldUidlsOnce()
@@ -260,7 +261,8 @@ private Q_SLOTS:
         QCOMPARE(item->attempts, 2);
         QVERIFY(item->sentCopyAppended);
         QVERIFY(item->lastError.isEmpty());
-        QCOMPARE(item->recipients, (QStringList{QStringLiteral("a@example.org"), QStringLiteral("b@example.org")}));
+        QCOMPARE(item->recipients,
+                 (QStringList{QStringLiteral("a@example.org"), QStringLiteral("b@example.org")}));
     }
 
     void outbox_crashWhileSending_becomesUncertainNotResent()
@@ -268,7 +270,10 @@ private Q_SLOTS:
         qint64 id = 0;
         {
             OutboxStore outbox(*m_db);
-            id = outbox.enqueue(m_account, "raw", QStringLiteral("me@example.org"), {QStringLiteral("a@example.org")}).value();
+            id = outbox
+                     .enqueue(m_account, "raw", QStringLiteral("me@example.org"),
+                              {QStringLiteral("a@example.org")})
+                     .value();
             STORE_OK(outbox.markSending(id));
         }
         QVERIFY(reopen());

@@ -84,7 +84,8 @@ private Q_SLOTS:
     void upsert_sameUidTwice_updatesInPlace()
     {
         MessageStore messages(*m_db);
-        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("first")), header(2, QStringLiteral("two"))}));
+        STORE_OK(messages.upsertHeaders(
+            m_inbox, 100, {header(1, QStringLiteral("first")), header(2, QStringLiteral("two"))}));
         MessageHeader changed = header(1, QStringLiteral("first, edited"), 1700000000, MessageFlag::Seen);
         STORE_OK(messages.upsertHeaders(m_inbox, 100, {changed}));
         STORE_OK(messages.upsertHeaders(m_inbox, 100, {changed}));
@@ -127,7 +128,8 @@ private Q_SLOTS:
     void upsert_headerWithoutUid_isRefusedAndNothingWritten()
     {
         MessageStore messages(*m_db);
-        const Error e = messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("ok")), header(0, QStringLiteral("bad"))});
+        const Error e = messages.upsertHeaders(
+            m_inbox, 100, {header(1, QStringLiteral("ok")), header(0, QStringLiteral("bad"))});
         QCOMPARE(e.kind, Error::Kind::Storage);
         QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM messages")), 0);
     }
@@ -137,7 +139,8 @@ private Q_SLOTS:
         MessageStore messages(*m_db);
         PartStore parts(*m_db);
         PendingOperationStore pending(*m_db);
-        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100,
+                                        {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
         auto one = messages.findByUid(m_inbox, 100, 1);
         STORE_OK(parts.store((*one)->id, QStringLiteral("1"), 5, "hello"));
         STORE_OK(messages.setSearchText((*one)->id, QStringLiteral("hello")));
@@ -198,7 +201,8 @@ private Q_SLOTS:
     {
         MessageStore messages(*m_db);
         STORE_OK(messages.upsertHeaders(m_inbox, 100,
-                                        {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"), 1700000000, MessageFlag::Seen),
+                                        {header(1, QStringLiteral("a")),
+                                         header(2, QStringLiteral("b"), 1700000000, MessageFlag::Seen),
                                          header(3, QStringLiteral("c")), header(4, QStringLiteral("d"))}));
         auto two = messages.findByUid(m_inbox, 100, 2);
         STORE_OK(PartStore(*m_db).store((*two)->id, QString(), 3, "abc"));
@@ -214,13 +218,15 @@ private Q_SLOTS:
     void flags_serverAndLocalChanges_keepUnreadCountsRight()
     {
         MessageStore messages(*m_db);
-        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b")),
-                                                       header(3, QStringLiteral("c"))}));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100,
+                                        {header(1, QStringLiteral("a")), header(2, QStringLiteral("b")),
+                                         header(3, QStringLiteral("c"))}));
         QCOMPARE(FolderStore(*m_db).get(m_inbox)->unreadCount, 3);
 
-        STORE_OK(messages.applyFlags(m_inbox, 100, {FlagUpdate{1, MessageFlag::Seen | MessageFlag::Answered,
-                                                               {QStringLiteral("project-x")}, 77},
-                                                    FlagUpdate{2, MessageFlag::Seen, {}, 0}}));
+        STORE_OK(messages.applyFlags(
+            m_inbox, 100,
+            {FlagUpdate{1, MessageFlag::Seen | MessageFlag::Answered, {QStringLiteral("project-x")}, 77},
+             FlagUpdate{2, MessageFlag::Seen, {}, 0}}));
         auto one = messages.findByUid(m_inbox, 100, 1);
         QCOMPARE((*one)->header.flags, MessageFlag::Seen | MessageFlag::Answered);
         QCOMPARE((*one)->header.keywords, QStringList{QStringLiteral("project-x")});
@@ -282,12 +288,14 @@ private Q_SLOTS:
         QList<FlagUpdate> sweep;
         for (quint32 uid = 1; uid <= 41; ++uid)
             sweep << FlagUpdate{uid, uid == 5 ? MessageFlags(MessageFlag::Seen) : MessageFlags(), {}, 0};
-        sweep[2].flags = MessageFlag::Seen | MessageFlag::Flagged;       // uid 3: flags
-        sweep[6].keywords = QStringList{QStringLiteral("project-x")};   // uid 7: a keyword alone
-        sweep[9].modSeq = 44;                                            // uid 10: the mod-sequence alone
+        sweep[2].flags = MessageFlag::Seen | MessageFlag::Flagged;    // uid 3: flags
+        sweep[6].keywords = QStringList{QStringLiteral("project-x")}; // uid 7: a keyword alone
+        sweep[9].modSeq = 44;                                         // uid 10: the mod-sequence alone
         STORE_OK(messages.applyFlags(m_inbox, 100, sweep));
-        QCOMPARE(messages.findByUid(m_inbox, 100, 3).value()->header.flags, MessageFlag::Seen | MessageFlag::Flagged);
-        QCOMPARE(messages.findByUid(m_inbox, 100, 7).value()->header.keywords, QStringList{QStringLiteral("project-x")});
+        QCOMPARE(messages.findByUid(m_inbox, 100, 3).value()->header.flags,
+                 MessageFlag::Seen | MessageFlag::Flagged);
+        QCOMPARE(messages.findByUid(m_inbox, 100, 7).value()->header.keywords,
+                 QStringList{QStringLiteral("project-x")});
         QCOMPARE(messages.findByUid(m_inbox, 100, 10).value()->header.modSeq, 44u);
         QCOMPARE(messages.findByUid(m_inbox, 100, 5).value()->header.modSeq, 9u);
         QCOMPARE(messages.findByUid(m_inbox, 100, 5).value()->header.flags, MessageFlags(MessageFlag::Seen));
@@ -306,7 +314,8 @@ private Q_SLOTS:
     void flags_imapAtoms_roundTrip()
     {
         QStringList keywords;
-        const MessageFlags flags = flagsFromImap({"\\Seen", "\\FLAGGED", "$Forwarded", "\\Recent", "project-x"}, &keywords);
+        const MessageFlags flags =
+            flagsFromImap({"\\Seen", "\\FLAGGED", "$Forwarded", "\\Recent", "project-x"}, &keywords);
         QCOMPARE(flags, MessageFlag::Seen | MessageFlag::Flagged | MessageFlag::Forwarded);
         QCOMPARE(keywords, QStringList{QStringLiteral("project-x")});
         QCOMPARE(flagsToImap(flags), (QList<QByteArray>{"\\Seen", "\\Flagged", "$Forwarded"}));
@@ -317,7 +326,8 @@ private Q_SLOTS:
         MessageStore messages(*m_db);
         QList<MessageHeader> headers;
         for (quint32 uid = 1; uid <= 23; ++uid)
-            headers << header(uid, QStringLiteral("m%1").arg(uid), 1700000000 + (uid / 3) * 60); // ties of three
+            headers << header(uid, QStringLiteral("m%1").arg(uid),
+                              1700000000 + (uid / 3) * 60); // ties of three
         STORE_OK(messages.upsertHeaders(m_inbox, 100, headers));
         const qint64 other = addFolder(*m_db, m_account, "Other", 1);
         STORE_OK(messages.upsertHeaders(other, 1, {header(1, QStringLiteral("elsewhere"), 1800000000)}));
@@ -349,12 +359,16 @@ private Q_SLOTS:
         const qint64 bob = addAccount(*m_db, QStringLiteral("bob"));
         const qint64 bobInbox = addFolder(*m_db, bob, "inbox", 9); // INBOX is case-insensitive
         const qint64 archive = addFolder(*m_db, m_account, "Archive", 3);
-        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("alice-old"), 1000), header(2, QStringLiteral("alice-new"), 3000)}));
+        STORE_OK(messages.upsertHeaders(
+            m_inbox, 100,
+            {header(1, QStringLiteral("alice-old"), 1000), header(2, QStringLiteral("alice-new"), 3000)}));
         STORE_OK(messages.upsertHeaders(bobInbox, 9, {header(1, QStringLiteral("bob-mid"), 2000)}));
         STORE_OK(messages.upsertHeaders(archive, 3, {header(1, QStringLiteral("archived"), 9000)}));
         auto page = messages.unifiedInboxPage(10);
         STORE_OK(page);
-        QCOMPARE(subjects(page->messages), (QStringList{QStringLiteral("alice-new"), QStringLiteral("bob-mid"), QStringLiteral("alice-old")}));
+        QCOMPARE(subjects(page->messages),
+                 (QStringList{QStringLiteral("alice-new"), QStringLiteral("bob-mid"),
+                              QStringLiteral("alice-old")}));
         QVERIFY(!page->next);
         auto first = messages.unifiedInboxPage(2);
         QVERIFY(first->next);
@@ -398,11 +412,14 @@ private Q_SLOTS:
         STORE_OK(messages.upsertHeaders(m_inbox, 100, {fr, ru, en}));
 
         QCOMPARE(subjects(messages.search(QStringLiteral("elements"), 10).value()), QStringList{fr.subject});
-        QCOMPARE(subjects(messages.search(QStringLiteral("ÉLÉMENTS reunion"), 10).value()), QStringList{fr.subject});
+        QCOMPARE(subjects(messages.search(QStringLiteral("ÉLÉMENTS reunion"), 10).value()),
+                 QStringList{fr.subject});
         QCOMPARE(subjects(messages.search(QStringLiteral("привет"), 10).value()), QStringList{ru.subject});
         QCOMPARE(subjects(messages.search(QStringLiteral("ПЕТРОВ"), 10).value()), QStringList{ru.subject});
-        QCOMPARE(subjects(messages.search(QStringLiteral("ivan@example.ru"), 10).value()), QStringList{ru.subject});
-        QCOMPARE(subjects(messages.search(QStringLiteral("пр"), 10).value()), QStringList{ru.subject}); // prefix
+        QCOMPARE(subjects(messages.search(QStringLiteral("ivan@example.ru"), 10).value()),
+                 QStringList{ru.subject});
+        QCOMPARE(subjects(messages.search(QStringLiteral("пр"), 10).value()),
+                 QStringList{ru.subject});                                           // prefix
         QCOMPARE(messages.search(QStringLiteral("elements привет"), 10)->size(), 0); // every word must match
         QCOMPARE(messages.search(QStringLiteral("  "), 10)->size(), 0);
         // Query syntax in user text is taken literally, never as FTS5 operators.
@@ -412,10 +429,12 @@ private Q_SLOTS:
     void search_findsFetchedTextAndFollowsChanges()
     {
         MessageStore messages(*m_db);
-        STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("Report")), header(2, QStringLiteral("Other"))}));
+        STORE_OK(messages.upsertHeaders(
+            m_inbox, 100, {header(1, QStringLiteral("Report")), header(2, QStringLiteral("Other"))}));
         const qint64 id = messages.findByUid(m_inbox, 100, 1)->value().id;
         STORE_OK(messages.setSearchText(id, QStringLiteral("Le budget prévisionnel pour l'année")));
-        QCOMPARE(subjects(messages.search(QStringLiteral("previsionnel"), 10).value()), QStringList{QStringLiteral("Report")});
+        QCOMPARE(subjects(messages.search(QStringLiteral("previsionnel"), 10).value()),
+                 QStringList{QStringLiteral("Report")});
         STORE_OK(messages.setSearchText(id, QStringLiteral("Годовой отчёт")));
         QCOMPARE(messages.search(QStringLiteral("budget"), 10)->size(), 0);
         QCOMPARE(messages.search(QStringLiteral("ОТЧЁТ"), 10)->size(), 1);
@@ -424,7 +443,8 @@ private Q_SLOTS:
                  QStringLiteral("\"a\"\"b\"* AND (\"отчет\"* OR \"отчёт\"*)"));
         STORE_OK(messages.upsertHeaders(m_inbox, 100, {header(1, QStringLiteral("Renamed"))}));
         QCOMPARE(messages.search(QStringLiteral("report"), 10)->size(), 0);
-        QCOMPARE(subjects(messages.search(QStringLiteral("renamed годовой"), 10).value()), QStringList{QStringLiteral("Renamed")});
+        QCOMPARE(subjects(messages.search(QStringLiteral("renamed годовой"), 10).value()),
+                 QStringList{QStringLiteral("Renamed")});
         QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
         STORE_OK(messages.remove({id}));
         QCOMPARE(messages.search(QStringLiteral("годовой"), 10)->size(), 0);
@@ -449,9 +469,9 @@ private Q_SLOTS:
         QVERIFY(!(*part)->complete);
         QCOMPARE((*part)->receivedSize, 5);
 
-        QVERIFY(parts.append(id, QStringLiteral("1"), 10, 3, "xxxxx").isError()); // wrong offset
+        QVERIFY(parts.append(id, QStringLiteral("1"), 10, 3, "xxxxx").isError());   // wrong offset
         QVERIFY(parts.append(id, QStringLiteral("1"), 10, 5, "6789012").isError()); // past the announced size
-        QVERIFY(parts.append(id, QStringLiteral("1"), 12, 5, "67890").isError()); // size changed
+        QVERIFY(parts.append(id, QStringLiteral("1"), 12, 5, "67890").isError());   // size changed
         STORE_OK(parts.append(id, QStringLiteral("1"), 10, 5, "67890"));
         part = parts.get(id, QStringLiteral("1"));
         QVERIFY((*part)->complete);
@@ -462,7 +482,9 @@ private Q_SLOTS:
         QVERIFY(parts.store(4242, QStringLiteral("1"), 1, "a").isError());
         // The schema itself refuses a complete row with missing bytes.
         QVERIFY(m_db->exec(QStringLiteral("UPDATE message_parts SET complete = 1, received_size = 3 "
-                                          "WHERE message_id = %1").arg(id)).isError());
+                                          "WHERE message_id = %1")
+                               .arg(id))
+                    .isError());
     }
 
     void parts_largeBodies_liveInFilesBesideTheDatabase()
@@ -474,7 +496,8 @@ private Q_SLOTS:
         QVERIFY(db);
         const qint64 account = addAccount(*db, QStringLiteral("a"));
         const qint64 inbox = addFolder(*db, account, "INBOX", 1);
-        STORE_OK(MessageStore(*db).upsertHeaders(inbox, 1, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
+        STORE_OK(MessageStore(*db).upsertHeaders(
+            inbox, 1, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
         const qint64 one = MessageStore(*db).findByUid(inbox, 1, 1)->value().id;
         const qint64 two = MessageStore(*db).findByUid(inbox, 1, 2)->value().id;
         PartStore parts(*db);
@@ -483,8 +506,10 @@ private Q_SLOTS:
         STORE_OK(parts.append(one, QStringLiteral("TEXT"), 100, 60, big.mid(60)));
         STORE_OK(parts.store(two, QStringLiteral("1"), 8, "small"));
         STORE_OK(parts.store(two, QStringLiteral("2"), 100, big));
-        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM message_parts WHERE file_name IS NOT NULL")), 2);
-        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM message_parts WHERE content IS NOT NULL")), 1);
+        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM message_parts WHERE file_name IS NOT NULL")),
+                 2);
+        QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM message_parts WHERE content IS NOT NULL")),
+                 1);
         auto part = parts.get(one, QStringLiteral("TEXT"));
         QVERIFY((*part)->complete);
         QCOMPARE((*part)->content, big);
@@ -511,12 +536,14 @@ private Q_SLOTS:
         const qint64 kept = addAccount(*db, QStringLiteral("kept"));
         const qint64 goneInbox = addFolder(*db, gone, "INBOX", 1);
         const qint64 keptInbox = addFolder(*db, kept, "INBOX", 1);
-        STORE_OK(MessageStore(*db).upsertHeaders(goneInbox, 1, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
+        STORE_OK(MessageStore(*db).upsertHeaders(
+            goneInbox, 1, {header(1, QStringLiteral("a")), header(2, QStringLiteral("b"))}));
         STORE_OK(MessageStore(*db).upsertHeaders(keptInbox, 1, {header(1, QStringLiteral("c"))}));
         PartStore parts(*db);
         const QByteArray big(100, 'z');
         for (qint64 uid : {1, 2})
-            STORE_OK(parts.store(MessageStore(*db).findByUid(goneInbox, 1, uid)->value().id, QString(), 100, big));
+            STORE_OK(
+                parts.store(MessageStore(*db).findByUid(goneInbox, 1, uid)->value().id, QString(), 100, big));
         const qint64 keptMessage = MessageStore(*db).findByUid(keptInbox, 1, 1)->value().id;
         STORE_OK(parts.store(keptMessage, QString(), 100, big));
         const QDir partsDir(dir.filePath(QStringLiteral("parts")));
@@ -528,8 +555,10 @@ private Q_SLOTS:
 
         // A note for a file some row still names (a reused message id) never removes it.
         STORE_OK(db->exec(QStringLiteral("INSERT INTO deleted_part_files (file_name) SELECT file_name FROM "
-                                         "message_parts WHERE message_id = %1").arg(keptMessage)));
-        STORE_OK(MessageStore(*db).upsertHeaders(keptInbox, 1, {header(2, QStringLiteral("d"))})); // any commit
+                                         "message_parts WHERE message_id = %1")
+                              .arg(keptMessage)));
+        STORE_OK(
+            MessageStore(*db).upsertHeaders(keptInbox, 1, {header(2, QStringLiteral("d"))})); // any commit
         QCOMPARE(partsDir.entryList(QDir::Files).size(), 1);
         QCOMPARE(count(*db, QStringLiteral("SELECT count(*) FROM deleted_part_files")), 0);
         QCOMPARE(parts.get(keptMessage, QString())->value().content, big);

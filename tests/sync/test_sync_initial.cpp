@@ -102,8 +102,7 @@ class TestSyncInitial final : public QObject
     struct Fixture : TestHelpers::ScriptedInbox {
         explicit Fixture(const QString &script)
             : ScriptedInbox(Login + script)
-        {
-        }
+        {}
 
         Error sync(FolderSyncOptions options)
         {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SPDX-FileCopyrightText: Tidings developers
-#include "tests/support/testprofile.h"
-#include "tests/sync/synctesthelpers.h"
 #include "core/store/partstore.h"
 #include "core/store/pendingoperationstore.h"
 #include "core/sync/imapsync.h"
+#include "tests/support/testprofile.h"
+#include "tests/sync/synctesthelpers.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -38,7 +38,8 @@ class TestSyncIntegration final : public QObject
         return ok;
     }
 
-    bool append(Imap::Session &session, const QString &folder, const QByteArray &subject, QList<QByteArray> flags = {})
+    bool append(Imap::Session &session, const QString &folder, const QByteArray &subject,
+                QList<QByteArray> flags = {})
     {
         Imap::AppendJob job(&session);
         job.setMailbox(folder);
@@ -284,10 +285,13 @@ private Q_SLOTS:
             const qint64 inbox = Store::FolderStore(*db.value()).findByName(account, "INBOX").value();
             auto page = Store::MessageStore(*db.value()).folderPageAt(inbox, 10, 0);
             QCOMPARE(page->size(), 4);
-            QCOMPARE(changes.setFlags({page->at(0).id}, Store::MessageFlag::Seen | Store::MessageFlag::Flagged, {}), Error());
+            QCOMPARE(changes.setFlags({page->at(0).id},
+                                      Store::MessageFlag::Seen | Store::MessageFlag::Flagged, {}),
+                     Error());
             QCOMPARE(changes.remove({page->at(1).id}), Error()); // to Trash
             QCOMPARE(changes.remove({page->at(2).id}, DeleteMode::Expunge), Error());
-            auto created = changes.createFolder(account, QStringLiteral("Éléments à garder"), QStringLiteral("/"));
+            auto created =
+                changes.createFolder(account, QStringLiteral("Éléments à garder"), QStringLiteral("/"));
             QVERIFY(created);
             auto pending = Store::PendingOperationStore(*db.value()).pending(account);
             QCOMPARE(pending->size(), 4);
@@ -320,7 +324,8 @@ private Q_SLOTS:
         const MailUser user = freshUser();
         QVERIFY(deliver(user, "Old one")); // dated March 2026
         QByteArray recent = message("Recent one", "Readable on the train.\r\n");
-        const QByteArray yesterday = QDateTime::currentDateTimeUtc().addDays(-1).toString(Qt::RFC2822Date).toLatin1();
+        const QByteArray yesterday =
+            QDateTime::currentDateTimeUtc().addDays(-1).toString(Qt::RFC2822Date).toLatin1();
         recent.replace("Thu, 05 Mar 2026 09:07:03 +0100", yesterday);
         QString error;
         QVERIFY2(m_env.deliver(user, recent, &error), qPrintable(error));
@@ -360,7 +365,8 @@ private Q_SLOTS:
         const Store::StoredMessage recentRow =
             page->messages.at(page->messages.at(0).header.subject == QStringLiteral("Recent one") ? 0 : 1);
         std::optional<std::variant<QByteArray, Error>> body;
-        engine->fetchBody(recentRow.id, QString(), [&body](const std::variant<QByteArray, Error> &r) { body = r; });
+        engine->fetchBody(recentRow.id, QString(),
+                          [&body](const std::variant<QByteArray, Error> &r) { body = r; });
         QTRY_VERIFY(body.has_value());
         QVERIFY(std::holds_alternative<QByteArray>(*body));
         QVERIFY(std::get<QByteArray>(*body).contains("Readable on the train."));

@@ -18,9 +18,10 @@
 #include "tests/sync/synctesthelpers.h"
 
 #include <QElapsedTimer>
-#include <algorithm>
 #include <QRandomGenerator>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace Tidings;
 using namespace Tidings::Sync;
@@ -54,7 +55,8 @@ ProfileCheck checkProfile(const QString &path)
     auto distinct = db.value()->scalar(
         QStringLiteral("SELECT count(*) FROM (SELECT DISTINCT folder_id, uidvalidity, uid FROM messages)"));
     check.duplicates = rows && distinct ? check.rows - distinct.value().toLongLong() : -1;
-    auto noUid = db.value()->scalar(QStringLiteral("SELECT count(*) FROM messages WHERE uid IS NULL OR uid = 0"));
+    auto noUid =
+        db.value()->scalar(QStringLiteral("SELECT count(*) FROM messages WHERE uid IS NULL OR uid = 0"));
     check.withoutUid = noUid ? noUid.value().toLongLong() : -1;
     auto pending = db.value()->scalar(QStringLiteral("SELECT count(*) FROM search_pending"));
     check.searchPending = pending ? pending.value().toLongLong() : -1;
@@ -70,21 +72,25 @@ class TestSyncKill final : public QObject
 
     QStringList syncArgs() const
     {
-        return {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"), QStringLiteral("Kill"),
-                QStringLiteral("--password-stdin")};
+        return {QStringLiteral("sync"), QStringLiteral("--once"), QStringLiteral("--account"),
+                QStringLiteral("Kill"), QStringLiteral("--password-stdin")};
     }
 
     bool addAccount(const QString &profile, const MailUser &user) const
     {
-        const CliRun r = runCli(profile,
-                                {QStringLiteral("account"), QStringLiteral("add"), QStringLiteral("--name"),
-                                 QStringLiteral("Kill"), QStringLiteral("--email"), user.address, QStringLiteral("--imap"),
-                                 QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.imapsPort), QStringLiteral("--imap-security"),
-                                 QStringLiteral("tls"), QStringLiteral("--user"), user.address, QStringLiteral("--smtp"),
-                                 QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort), QStringLiteral("--smtp-security"),
-                                 QStringLiteral("tls"), QStringLiteral("--ca-file"), m_env.caFile,
-                                 QStringLiteral("--password-stdin"), QStringLiteral("--no-keychain")},
-                                user.password);
+        const CliRun r = runCli(
+            profile,
+            {QStringLiteral("account"),          QStringLiteral("add"),
+             QStringLiteral("--name"),           QStringLiteral("Kill"),
+             QStringLiteral("--email"),          user.address,
+             QStringLiteral("--imap"),           QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.imapsPort),
+             QStringLiteral("--imap-security"),  QStringLiteral("tls"),
+             QStringLiteral("--user"),           user.address,
+             QStringLiteral("--smtp"),           QStringLiteral("%1:%2").arg(m_env.host).arg(m_env.smtpsPort),
+             QStringLiteral("--smtp-security"),  QStringLiteral("tls"),
+             QStringLiteral("--ca-file"),        m_env.caFile,
+             QStringLiteral("--password-stdin"), QStringLiteral("--no-keychain")},
+            user.password);
         if (r.exitCode != 0)
             qWarning("account add failed: %s", qPrintable(r.describe()));
         return r.exitCode == 0;
@@ -108,8 +114,8 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         QByteArray fillOutput;
-        QCOMPARE(MailServerEnv::runTool({QStringLiteral("fill"), m_env.dir, user->address, QStringLiteral("--count"),
-                                         QString::number(messageCount)},
+        QCOMPARE(MailServerEnv::runTool({QStringLiteral("fill"), m_env.dir, user->address,
+                                         QStringLiteral("--count"), QString::number(messageCount)},
                                         &fillOutput),
                  0);
         qInfo("filled %d messages in %lld ms", messageCount, clock.elapsed());
@@ -138,7 +144,8 @@ private Q_SLOTS:
             overheadMs = clock.elapsed();
             QVERIFY2(again.exitCode == 0, qPrintable(again.describe()));
         }
-        qInfo("uninterrupted initial sync T = %lld ms; a sync with nothing to fetch O = %lld ms", fullMs, overheadMs);
+        qInfo("uninterrupted initial sync T = %lld ms; a sync with nothing to fetch O = %lld ms", fullMs,
+              overheadMs);
         const qint64 work = std::max<qint64>(fullMs - overheadMs, killCount);
         QList<qint64> points;
         for (int i = 0; i < killCount; ++i)
@@ -165,8 +172,10 @@ private Q_SLOTS:
                 ++killedDuringSync;
             }
             const ProfileCheck check = checkProfile(profile.path());
-            qInfo("kill %2d at %5d ms (point %6lld ms): %s, %lld rows, integrity %s, %lld duplicates", i, delayMs, points.at(i - 1),
-                  exitedFirst ? qPrintable(QStringLiteral("exited first (code %1)").arg(p.exitCode())) : "killed",
+            qInfo("kill %2d at %5d ms (point %6lld ms): %s, %lld rows, integrity %s, %lld duplicates", i,
+                  delayMs, points.at(i - 1),
+                  exitedFirst ? qPrintable(QStringLiteral("exited first (code %1)").arg(p.exitCode()))
+                              : "killed",
                   check.rows, qPrintable(check.integrity), check.duplicates);
             QCOMPARE(check.integrity, QStringLiteral("ok"));
             QCOMPARE(check.duplicates, qint64(0));
@@ -208,7 +217,9 @@ private Q_SLOTS:
             QVERIFY2(server, f.name.constData());
             const ServerState local = storeState(*db.value(), accountId, f.name);
             QVERIFY2(local == *server, qPrintable(QStringLiteral("%1: store %2 rows, server %3")
-                                                      .arg(f.displayName).arg(local.size()).arg(server->size())));
+                                                      .arg(f.displayName)
+                                                      .arg(local.size())
+                                                      .arg(server->size())));
         }
     }
 };

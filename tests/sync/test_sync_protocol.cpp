@@ -11,8 +11,8 @@
 #include "core/store/messagestore.h"
 #include "core/store/partstore.h"
 #include "core/sync/accountengine.h"
-#include "core/sync/foldersync.h"
 #include "core/sync/folderroles.h"
+#include "core/sync/foldersync.h"
 #include "core/sync/syncengine.h"
 #include "tests/support/scriptedserver.h"
 #include "tests/sync/scriptedinbox.h"
@@ -32,15 +32,15 @@ QString header(quint32 seq, quint32 uid, const QString &subject, const QString &
     return TestHelpers::scriptedHeader(seq, uid, subject, extra);
 }
 
-const QString HeaderItems = QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
-const QString HeaderItemsModSeq =
-    QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE MODSEQ BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+const QString HeaderItems = QStringLiteral(
+    "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
+const QString HeaderItemsModSeq = QStringLiteral("(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE "
+                                                 "MODSEQ BODY.PEEK[HEADER.FIELDS (REFERENCES)])");
 
 struct Fixture : TestHelpers::ScriptedInbox {
     Fixture(const QString &caps, const QString &script)
         : ScriptedInbox(TestHelpers::scriptedLogin(caps) + script)
-    {
-    }
+    {}
 
     bool enableQResync()
     {
@@ -80,24 +80,27 @@ struct Fixture : TestHelpers::ScriptedInbox {
         return done.first().first().value<Error>();
     }
 
-    QList<quint32> uids(quint32 validity = 7) { return Store::MessageStore(*db).uids(folder, validity).value(); }
+    QList<quint32> uids(quint32 validity = 7)
+    {
+        return Store::MessageStore(*db).uids(folder, validity).value();
+    }
 
     FolderSyncResult result;
     std::optional<KeptSelection> kept;
 };
 
 /// A SELECT INBOX of the scripts below and the server's answer: EXISTS, UIDVALIDITY 7, UIDNEXT.
-#define SELECTED_INBOX(tag, exists, uidNext)                                                                     \
-    "C: " tag " SELECT INBOX\n"                                                                                 \
-    "S: * " exists " EXISTS\n"                                                                                  \
-    "S: * OK [UIDVALIDITY 7] x\n"                                                                               \
-    "S: * OK [UIDNEXT " uidNext "] x\n"                                                                         \
+#define SELECTED_INBOX(tag, exists, uidNext)                                                                 \
+    "C: " tag " SELECT INBOX\n"                                                                              \
+    "S: * " exists " EXISTS\n"                                                                               \
+    "S: * OK [UIDVALIDITY 7] x\n"                                                                            \
+    "S: * OK [UIDNEXT " uidNext "] x\n"                                                                      \
     "S: " tag " OK [READ-WRITE] done\n"
 
-#define VERIFY_SCRIPT(server)                                                                                    \
-    do {                                                                                                         \
-        const QStringList problems_ = (server).verify();                                                         \
-        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(QStringLiteral("; "))));                         \
+#define VERIFY_SCRIPT(server)                                                                                \
+    do {                                                                                                     \
+        const QStringList problems_ = (server).verify();                                                     \
+        QVERIFY2(problems_.isEmpty(), qPrintable(problems_.join(QStringLiteral("; "))));                     \
     } while (false)
 
 } // namespace
@@ -116,9 +119,9 @@ private Q_SLOTS:
             e.attributes = attrs;
             return e;
         };
-        const QList<QString> roles = assignSpecialUse({entry("INBOX"), entry("Отправленные"), entry("Корзина"),
-                                                       entry("Éléments envoyés"), entry("Trash"),
-                                                       entry("Bin", {"\\Trash"}), entry("Спам")});
+        const QList<QString> roles = assignSpecialUse(
+            {entry("INBOX"), entry("Отправленные"), entry("Корзина"), entry("Éléments envoyés"),
+             entry("Trash"), entry("Bin", {"\\Trash"}), entry("Спам")});
         QCOMPARE(roles, (QList<QString>{QString(), QStringLiteral("\\Sent"), QString(), QString(), QString(),
                                         QStringLiteral("\\Trash"), QStringLiteral("\\Junk")}));
         QCOMPARE(specialUseFromName(QStringLiteral("Корзина"), u'/'), QStringLiteral("\\Trash"));
@@ -142,9 +145,11 @@ private Q_SLOTS:
                                  "C: A004 UID SEARCH RETURN (ALL COUNT) UID 5:*\n"
                                  "S: * ESEARCH (TAG \"A004\") UID ALL 5:6 COUNT 2\n"
                                  "S: A004 OK\n"
-                                 "C: A005 UID FETCH 5:6 ")
-                      + HeaderItemsModSeq + QStringLiteral("\n") + header(3, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (115)"))
-                      + header(4, 6, QStringLiteral("six"), QStringLiteral(" MODSEQ (118)")) + QStringLiteral("S: A005 OK\n"));
+                                 "C: A005 UID FETCH 5:6 ") +
+                      HeaderItemsModSeq + QStringLiteral("\n") +
+                      header(3, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (115)")) +
+                      header(4, 6, QStringLiteral("six"), QStringLiteral(" MODSEQ (118)")) +
+                      QStringLiteral("S: A005 OK\n"));
         QVERIFY(f.login());
         QVERIFY(f.enableQResync());
         f.seed({1, 2, 3, 4}, 5, 100);
@@ -194,7 +199,8 @@ private Q_SLOTS:
         QCOMPARE(f.sync(SyncMode::Plain, options), Error());
         QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3, 4, 5, 7, 8}));
         QCOMPARE(f.result.expunged, 1);
-        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 8).value()->header.flags & Store::MessageFlag::Flagged);
+        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 8).value()->header.flags &
+                Store::MessageFlag::Flagged);
         VERIFY_SCRIPT(f.server);
     }
 
@@ -202,14 +208,13 @@ private Q_SLOTS:
     {
         // The second and third syncs find the selection the first left: a NOOP, no SELECT.
         Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
-                                 "C: A003 NOOP\n"
-                                 "S: A003 OK\n"
-                                 "C: A004 UID FETCH 1:3 (UID FLAGS)\n"
-                                 "S: * 2 FETCH (UID 2 FLAGS (\\Seen))\n"
-                                 "S: A004 OK\n"
-                                 "C: A005 NOOP\n"
-                                 "S: A005 OK\n"));
+                  QStringLiteral(SELECTED_INBOX("A002", "3", "4") "C: A003 NOOP\n"
+                                                                  "S: A003 OK\n"
+                                                                  "C: A004 UID FETCH 1:3 (UID FLAGS)\n"
+                                                                  "S: * 2 FETCH (UID 2 FLAGS (\\Seen))\n"
+                                                                  "S: A004 OK\n"
+                                                                  "C: A005 NOOP\n"
+                                                                  "S: A005 OK\n"));
         QVERIFY(f.login());
         f.seed({1, 2, 3}, 4, 0);
         FolderSyncOptions known;
@@ -218,7 +223,8 @@ private Q_SLOTS:
         QVERIFY(f.kept.has_value());
         QCOMPARE(f.kept->count, 3u);
         QCOMPARE(f.sync(SyncMode::Plain), Error()); // the sweep pass
-        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 2).value()->header.flags & Store::MessageFlag::Seen);
+        QVERIFY(Store::MessageStore(*f.db).findByUid(f.folder, 7, 2).value()->header.flags &
+                Store::MessageFlag::Seen);
         QCOMPARE(f.sync(SyncMode::Plain, known), Error());
         QCOMPARE(f.uids(), (QList<quint32>{1, 2, 3}));
         QCOMPARE(Store::FolderStore(*f.db).get(f.folder).value().uidNext, 4u);
@@ -229,22 +235,22 @@ private Q_SLOTS:
     {
         // One message leaves and one arrives: EXISTS is unchanged, but the EXPUNGE spoils the
         // kept selection, and the SELECT's UIDNEXT shows the arrival.
-        Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
-                                 "C: A003 NOOP\n"
-                                 "S: * 2 EXPUNGE\n"
-                                 "S: * 3 EXISTS\n"
-                                 "S: A003 OK\n"
-                                 SELECTED_INBOX("A004", "3", "5")
-                                 "C: A005 UID SEARCH RETURN (ALL COUNT) UID 4:*\n"
-                                 "S: * ESEARCH (TAG \"A005\") UID ALL 4 COUNT 1\n"
-                                 "S: A005 OK\n"
-                                 "C: A006 UID FETCH 4 ")
-                      + HeaderItems + QStringLiteral("\n") + header(3, 4, QStringLiteral("four"))
-                      + QStringLiteral("S: A006 OK\n"
-                                       "C: A007 UID SEARCH RETURN (ALL COUNT) UID 1:4\n"
-                                       "S: * ESEARCH (TAG \"A007\") UID ALL 1,3:4 COUNT 3\n"
-                                       "S: A007 OK\n"));
+        Fixture f(
+            QStringLiteral("ESEARCH"),
+            QStringLiteral(SELECTED_INBOX(
+                "A002", "3", "4") "C: A003 NOOP\n"
+                                  "S: * 2 EXPUNGE\n"
+                                  "S: * 3 EXISTS\n"
+                                  "S: A003 OK\n" SELECTED_INBOX(
+                                      "A004", "3", "5") "C: A005 UID SEARCH RETURN (ALL COUNT) UID 4:*\n"
+                                                        "S: * ESEARCH (TAG \"A005\") UID ALL 4 COUNT 1\n"
+                                                        "S: A005 OK\n"
+                                                        "C: A006 UID FETCH 4 ") +
+                HeaderItems + QStringLiteral("\n") + header(3, 4, QStringLiteral("four")) +
+                QStringLiteral("S: A006 OK\n"
+                               "C: A007 UID SEARCH RETURN (ALL COUNT) UID 1:4\n"
+                               "S: * ESEARCH (TAG \"A007\") UID ALL 1,3:4 COUNT 3\n"
+                               "S: A007 OK\n"));
         QVERIFY(f.login());
         f.seed({1, 2, 3}, 4, 0);
         FolderSyncOptions known;
@@ -263,10 +269,8 @@ private Q_SLOTS:
     {
         // Someone else selected a mailbox on the session: the kept selection no longer holds,
         // even when the same mailbox is selected again with the same counts.
-        Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral(SELECTED_INBOX("A002", "3", "4")
-                                 SELECTED_INBOX("A003", "3", "4")
-                                 SELECTED_INBOX("A004", "3", "4")));
+        Fixture f(QStringLiteral("ESEARCH"), QStringLiteral(SELECTED_INBOX("A002", "3", "4") SELECTED_INBOX(
+                                                 "A003", "3", "4") SELECTED_INBOX("A004", "3", "4")));
         QVERIFY(f.login());
         f.seed({1, 2, 3}, 4, 0);
         FolderSyncOptions known;
@@ -285,24 +289,26 @@ private Q_SLOTS:
 
     void uidValidityChange_dropsCacheAndRefetches()
     {
-        Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                 "S: * 1 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 8] x\n"
-                                 "S: * OK [UIDNEXT 2] x\n"
-                                 "S: A002 OK [READ-WRITE] done\n"
-                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
-                                 "S: * ESEARCH (TAG \"A003\") UID ALL 1 COUNT 1\n"
-                                 "S: A003 OK\n"
-                                 "C: A004 UID FETCH 1 ")
-                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("fresh")) + QStringLiteral("S: A004 OK\n"));
+        Fixture f(QStringLiteral("ESEARCH"), QStringLiteral("C: A002 SELECT INBOX\n"
+                                                            "S: * 1 EXISTS\n"
+                                                            "S: * OK [UIDVALIDITY 8] x\n"
+                                                            "S: * OK [UIDNEXT 2] x\n"
+                                                            "S: A002 OK [READ-WRITE] done\n"
+                                                            "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                                            "S: * ESEARCH (TAG \"A003\") UID ALL 1 COUNT 1\n"
+                                                            "S: A003 OK\n"
+                                                            "C: A004 UID FETCH 1 ") +
+                                                 HeaderItems + QStringLiteral("\n") +
+                                                 header(1, 1, QStringLiteral("fresh")) +
+                                                 QStringLiteral("S: A004 OK\n"));
         QVERIFY(f.login());
         f.seed({1, 2, 3}, 4, 0);
         QCOMPARE(f.sync(SyncMode::Plain), Error());
         QVERIFY(f.result.uidValidityChanged);
         QCOMPARE(f.uids(7), QList<quint32>());
         QCOMPARE(f.uids(8), QList<quint32>{1});
-        QCOMPARE(Store::MessageStore(*f.db).findByUid(f.folder, 8, 1).value()->header.subject, QStringLiteral("fresh"));
+        QCOMPARE(Store::MessageStore(*f.db).findByUid(f.folder, 8, 1).value()->header.subject,
+                 QStringLiteral("fresh"));
         VERIFY_SCRIPT(f.server);
     }
 
@@ -323,17 +329,18 @@ private Q_SLOTS:
 
     void uidZero_isServerError_nothingStored()
     {
-        Fixture f(QStringLiteral("ESEARCH"),
-                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                 "S: * 1 EXISTS\n"
-                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                 "S: * OK [UIDNEXT 5] x\n"
-                                 "S: A002 OK [READ-WRITE] done\n"
-                                 "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
-                                 "S: * ESEARCH (TAG \"A003\") UID ALL 4 COUNT 1\n"
-                                 "S: A003 OK\n"
-                                 "C: A004 UID FETCH 4 ")
-                      + HeaderItems + QStringLiteral("\n") + header(1, 0, QStringLiteral("zero")) + QStringLiteral("S: A004 OK\n"));
+        Fixture f(QStringLiteral("ESEARCH"), QStringLiteral("C: A002 SELECT INBOX\n"
+                                                            "S: * 1 EXISTS\n"
+                                                            "S: * OK [UIDVALIDITY 7] x\n"
+                                                            "S: * OK [UIDNEXT 5] x\n"
+                                                            "S: A002 OK [READ-WRITE] done\n"
+                                                            "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
+                                                            "S: * ESEARCH (TAG \"A003\") UID ALL 4 COUNT 1\n"
+                                                            "S: A003 OK\n"
+                                                            "C: A004 UID FETCH 4 ") +
+                                                 HeaderItems + QStringLiteral("\n") +
+                                                 header(1, 0, QStringLiteral("zero")) +
+                                                 QStringLiteral("S: A004 OK\n"));
         QVERIFY(f.login());
         QCOMPARE(f.sync(SyncMode::Plain).kind, Error::Kind::Protocol);
         QCOMPARE(f.uids(), QList<quint32>());
@@ -352,14 +359,15 @@ private Q_SLOTS:
                                  "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
                                  "S: * ESEARCH (TAG \"A003\") UID ALL 1:2 COUNT 2\n"
                                  "S: A003 OK\n"
-                                 "C: A004 UID FETCH 2 ")
-                      + HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two"))
-                      + QStringLiteral("S: A004 OK\n"
-                                       "C: A005 UID FETCH 1 ")
-                      + HeaderItems
-                      + QStringLiteral("\n"
-                                       "S+ * 1 FETCH (UID 1 FLAGS () BODY[HEADER.FIELDS (REFERENCES)] {40}\\r\\nReferences: <a@b>\n"
-                                       "X\n"));
+                                 "C: A004 UID FETCH 2 ") +
+                      HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two")) +
+                      QStringLiteral("S: A004 OK\n"
+                                     "C: A005 UID FETCH 1 ") +
+                      HeaderItems +
+                      QStringLiteral("\n"
+                                     "S+ * 1 FETCH (UID 1 FLAGS () BODY[HEADER.FIELDS (REFERENCES)] "
+                                     "{40}\\r\\nReferences: <a@b>\n"
+                                     "X\n"));
         QVERIFY(f.login());
         FolderSyncOptions options;
         options.headerChunk = 1;
@@ -378,8 +386,9 @@ private Q_SLOTS:
                                  "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
                                  "S: * ESEARCH (TAG \"A003\") UID ALL 1:2 COUNT 2\n"
                                  "S: A003 OK\n"
-                                 "C: A004 UID FETCH 1 ")
-                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) + QStringLiteral("S: A004 OK\n"));
+                                 "C: A004 UID FETCH 1 ") +
+                      HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) +
+                      QStringLiteral("S: A004 OK\n"));
         g.db = std::move(f.db);
         g.folder = f.folder;
         QVERIFY(g.login());
@@ -406,9 +415,10 @@ private Q_SLOTS:
                                  "C: A004 UID SEARCH RETURN (ALL COUNT) UID 5:*\n"
                                  "S: * ESEARCH (TAG \"A004\") UID ALL 5 COUNT 1\n"
                                  "S: A004 OK\n"
-                                 "C: A005 UID FETCH 5 ")
-                      + HeaderItemsModSeq + QStringLiteral("\n") + header(5, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (130)"))
-                      + QStringLiteral("S: A005 OK\n"));
+                                 "C: A005 UID FETCH 5 ") +
+                      HeaderItemsModSeq + QStringLiteral("\n") +
+                      header(5, 5, QStringLiteral("five"), QStringLiteral(" MODSEQ (130)")) +
+                      QStringLiteral("S: A005 OK\n"));
         QVERIFY(f.login());
         f.seed({1, 2, 3, 4}, 5, 100);
         QCOMPARE(FolderSync::modeFor(*f.session), SyncMode::CondStore);
@@ -419,7 +429,8 @@ private Q_SLOTS:
         const auto two = Store::MessageStore(*f.db).findByUid(f.folder, 7, 2).value();
         QVERIFY(two->header.flags & Store::MessageFlag::Seen);
         QVERIFY(two->header.flags & Store::MessageFlag::Flagged);
-        QVERIFY(!(Store::MessageStore(*f.db).findByUid(f.folder, 7, 1).value()->header.flags & Store::MessageFlag::Seen));
+        QVERIFY(!(Store::MessageStore(*f.db).findByUid(f.folder, 7, 1).value()->header.flags &
+                  Store::MessageFlag::Seen));
         const Store::Folder folder = Store::FolderStore(*f.db).get(f.folder).value();
         QCOMPARE(folder.uidNext, 6u);
         QCOMPARE(folder.highestModSeq, 130u);
@@ -455,13 +466,14 @@ private Q_SLOTS:
                                  "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
                                  "S: * ESEARCH (TAG \"A003\") UID ALL 1:3 COUNT 3\n"
                                  "S: A003 OK\n"
-                                 "C: A004 UID FETCH 2:3 ")
-                      + HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two")) + header(3, 3, QStringLiteral("three"))
-                      + QStringLiteral("S: A004 OK\n"
-                                       "C: A005 UID FETCH 1 ")
-                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one"))
-                      + QStringLiteral("S: * BYE shutting down for maintenance\n"
-                                       "X\n"));
+                                 "C: A004 UID FETCH 2:3 ") +
+                      HeaderItems + QStringLiteral("\n") + header(2, 2, QStringLiteral("two")) +
+                      header(3, 3, QStringLiteral("three")) +
+                      QStringLiteral("S: A004 OK\n"
+                                     "C: A005 UID FETCH 1 ") +
+                      HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) +
+                      QStringLiteral("S: * BYE shutting down for maintenance\n"
+                                     "X\n"));
         QVERIFY(f.login());
         FolderSyncOptions options;
         options.headerChunk = 2;
@@ -479,8 +491,9 @@ private Q_SLOTS:
                                  "C: A003 UID SEARCH RETURN (ALL COUNT) UID 1:*\n"
                                  "S: * ESEARCH (TAG \"A003\") UID ALL 1:3 COUNT 3\n"
                                  "S: A003 OK\n"
-                                 "C: A004 UID FETCH 1 ")
-                      + HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) + QStringLiteral("S: A004 OK\n"));
+                                 "C: A004 UID FETCH 1 ") +
+                      HeaderItems + QStringLiteral("\n") + header(1, 1, QStringLiteral("one")) +
+                      QStringLiteral("S: A004 OK\n"));
         g.db = std::move(f.db);
         g.folder = f.folder;
         QVERIFY(g.login());
@@ -540,24 +553,25 @@ private Q_SLOTS:
 
     void fetchBody_sectionAndPartialFetchedOnceThenServedFromStore_cutBodyNeverComplete()
     {
-        ScriptedServer server(TestHelpers::scriptedLogin(QStringLiteral("ESEARCH")) +
-                                  QStringLiteral("C: A002 SELECT INBOX\n"
-                                                 "S: * 1 EXISTS\n"
-                                                 "S: * OK [UIDVALIDITY 7] x\n"
-                                                 "S: * OK [UIDNEXT 6] x\n"
-                                                 "S: A002 OK [READ-WRITE] done\n"
-                                                 "C: A003 UID FETCH 5 (UID BODY.PEEK[1])\n"
-                                                 "S: * 1 FETCH (UID 5 BODY[1] {11}\n"
-                                                 "S+ hello world)\\r\\n\n"
-                                                 "S: A003 OK\n"
-                                                 "C: A004 UID FETCH 5 (UID BODY.PEEK[2]<0.4>)\n"
-                                                 "S: * 1 FETCH (UID 5 BODY[2]<0> {4}\n"
-                                                 "S+ %PDF)\\r\\n\n"
-                                                 "S: A004 OK\n"
-                                                 "C: A005 UID FETCH 5 (UID BODY.PEEK[2])\n"
-                                                 "S+ * 1 FETCH (UID 5 BODY[2] {4000}\\r\\n%PDF-1.4 only the beginning\n"
-                                                 "X\n"),
-                              ScriptedServer::Transport::ImplicitTls);
+        ScriptedServer server(
+            TestHelpers::scriptedLogin(QStringLiteral("ESEARCH")) +
+                QStringLiteral("C: A002 SELECT INBOX\n"
+                               "S: * 1 EXISTS\n"
+                               "S: * OK [UIDVALIDITY 7] x\n"
+                               "S: * OK [UIDNEXT 6] x\n"
+                               "S: A002 OK [READ-WRITE] done\n"
+                               "C: A003 UID FETCH 5 (UID BODY.PEEK[1])\n"
+                               "S: * 1 FETCH (UID 5 BODY[1] {11}\n"
+                               "S+ hello world)\\r\\n\n"
+                               "S: A003 OK\n"
+                               "C: A004 UID FETCH 5 (UID BODY.PEEK[2]<0.4>)\n"
+                               "S: * 1 FETCH (UID 5 BODY[2]<0> {4}\n"
+                               "S+ %PDF)\\r\\n\n"
+                               "S: A004 OK\n"
+                               "C: A005 UID FETCH 5 (UID BODY.PEEK[2])\n"
+                               "S+ * 1 FETCH (UID 5 BODY[2] {4000}\\r\\n%PDF-1.4 only the beginning\n"
+                               "X\n"),
+            ScriptedServer::Transport::ImplicitTls);
         auto db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
         Store::Account a;
         a.name = QStringLiteral("t");
@@ -591,13 +605,16 @@ private Q_SLOTS:
                 return s;
             },
             clock);
-        auto fetch = [&](const QString &section,
-                         std::optional<std::pair<quint32, quint32>> partial = {}) -> std::variant<QByteArray, Error> {
+        auto fetch =
+            [&](const QString &section,
+                std::optional<std::pair<quint32, quint32>> partial = {}) -> std::variant<QByteArray, Error> {
             std::optional<std::variant<QByteArray, Error>> result;
             engine.fetchBody(
-                message, section, [&result](const std::variant<QByteArray, Error> &r) { result = r; }, partial);
+                message, section, [&result](const std::variant<QByteArray, Error> &r) { result = r; },
+                partial);
             if (!QTest::qWaitFor([&result] { return result.has_value(); }, 10000))
-                return std::variant<QByteArray, Error>(Error::make(Error::Kind::Timeout, QStringLiteral("no answer")));
+                return std::variant<QByteArray, Error>(
+                    Error::make(Error::Kind::Timeout, QStringLiteral("no answer")));
             return *result;
         };
 
