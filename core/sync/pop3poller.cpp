@@ -64,6 +64,7 @@ QString contentKey(const QByteArray &raw)
 struct Pop3Poller::Group {
     quint64 generation = 0;
     qint64 folderId = 0;
+    bool markRead = false;
     QList<Download> downloads; // uidl is the key: the UIDL, or the content hash without UIDL
 };
 
@@ -97,7 +98,12 @@ public:
         downloads.reserve(group.downloads.size());
         out.messages.reserve(group.downloads.size());
         for (const Download &d : group.downloads) {
-            downloads.append(Store::Pop3Download{d.uidl, *d.header, d.raw});
+            // The list row from the header block only (the indexer parses bodies later), here:
+            // the network thread is the busier one during a download.
+            Store::MessageHeader header = listHeaderFromRaw(d.raw, d.received);
+            if (group.markRead)
+                header.flags |= Store::MessageFlag::Seen;
+            downloads.append(Store::Pop3Download{d.uidl, std::move(header), d.raw});
             out.messages.append({d.message, d.uidl});
         }
         Store::Database *db = m_shared;
@@ -529,12 +535,7 @@ void Pop3Poller::retrieve(int message, const QString &uidl)
             fail(r->error());
             return;
         } else {
-            // The list row from the header block only (the indexer parses bodies later), here on
-            // the network thread, which waits for the wire most of the time anyway.
-            auto header = std::make_shared<Store::MessageHeader>(listHeaderFromRaw(*buffer, m_clock.now()));
-            if (m_options.markRead)
-                header->flags |= Store::MessageFlag::Seen;
-            Download d{r->message(), uidl, std::move(*buffer), std::move(header)};
+            Download d{r->message(), uidl, std::move(*buffer), m_clock.now()};
             m_pendingBytes += d.raw.size();
             m_pending.append(std::move(d));
         }
@@ -553,6 +554,7 @@ void Pop3Poller::flush()
     Group group;
     group.generation = m_generation;
     group.folderId = m_inbox;
+    group.markRead = m_options.markRead;
     group.downloads.reserve(m_pending.size());
     QList<Download> batch = std::move(m_pending);
     m_pending.clear();

@@ -153,7 +153,7 @@ private:
         int message = 0;
         QString uidl; // empty without UIDL support: the content hash is used
         QByteArray raw;
-        std::shared_ptr<Store::MessageHeader> header; // the list row, parsed as the RETR ends
+        QDateTime received; // when the RETR ended: the list row's date when the message has none
     };
     class Writer;
     struct Group;
