@@ -2,12 +2,11 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "core/mime/htmlsanitizer.h"
 
-#include <gumbo.h>
-
 #include <QHash>
 #include <QRegularExpression>
 
 #include <algorithm>
+#include <gumbo.h>
 #include <memory>
 #include <vector>
 
@@ -43,9 +42,10 @@ bool isHtmlSpace(char c)
 
 bool isVoidTag(const QByteArray &n)
 {
-    static const QSet<QByteArray> tags = {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen",
-                                          "link", "meta", "param", "source", "track", "wbr", "image", "basefont",
-                                          "bgsound", "frame", "isindex", "spacer"};
+    static const QSet<QByteArray> tags = {"area",   "base",    "br",     "col",   "embed",    "hr",
+                                          "img",    "input",   "keygen", "link",  "meta",     "param",
+                                          "source", "track",   "wbr",    "image", "basefont", "bgsound",
+                                          "frame",  "isindex", "spacer"};
     return tags.contains(n);
 }
 
@@ -53,16 +53,16 @@ bool isVoidTag(const QByteArray &n)
 // they cannot nest by themselves, so they do not count towards depth.
 bool isSelfLimitingTag(const QByteArray &n)
 {
-    static const QSet<QByteArray> tags = {"p",     "li",    "dt",    "dd",       "tr",      "td",
-                                          "th",    "thead", "tbody", "tfoot",    "option",  "optgroup",
-                                          "rb",    "rt",    "rp",    "rtc",      "colgroup", "caption"};
+    static const QSet<QByteArray> tags = {"p",  "li",    "dt",    "dd",    "tr",       "td",
+                                          "th", "thead", "tbody", "tfoot", "option",   "optgroup",
+                                          "rb", "rt",    "rp",    "rtc",   "colgroup", "caption"};
     return tags.contains(n);
 }
 
 bool isRawTextTag(const QByteArray &n)
 {
-    static const QSet<QByteArray> tags = {"script", "style",    "textarea", "title",   "xmp",
-                                          "iframe", "noembed",  "noframes", "noscript"};
+    static const QSet<QByteArray> tags = {"script", "style",   "textarea", "title",   "xmp",
+                                          "iframe", "noembed", "noframes", "noscript"};
     return tags.contains(n);
 }
 
@@ -261,26 +261,17 @@ void appendEscaped(QString &out, QStringView text, bool attribute)
     out.reserve(out.size() + text.size());
     for (const QChar c : text) {
         switch (c.unicode()) {
-        case u'&':
-            out += u"&amp;";
-            break;
-        case u'<':
-            out += u"&lt;";
-            break;
-        case u'>':
-            out += u"&gt;";
-            break;
-        case u'"':
-            out += u"&quot;";
-            break;
-        case u'\'':
-            out += u"&#39;";
-            break;
-        case 0:
-            break;
+        case u'&': out += u"&amp;"; break;
+        case u'<': out += u"&lt;"; break;
+        case u'>': out += u"&gt;"; break;
+        case u'"': out += u"&quot;"; break;
+        case u'\'': out += u"&#39;"; break;
+        case 0: break;
         default:
             if (attribute && (c == u'\n' || c == u'\r' || c == u'\t'))
                 out += u' ';
+            else if (c == u'\r')
+                out += u"&#13;"; // a raw CR would come back as LF (HTML's input stream rules)
             else if (c.unicode() < 0x20 && c != u'\n' && c != u'\r' && c != u'\t')
                 break; // C0 controls carry nothing but risk
             else
@@ -435,11 +426,12 @@ ElementRule ruleFor(const QString &tag)
 // the facts tell what the message tried to load.
 bool isResourceAttribute(const QString &name)
 {
-    return name == u"src" || name == u"srcset" || name == u"background" || name == u"poster" || name == u"data"
-           || name == u"lowsrc" || name == u"dynsrc" || name == u"href" || name == u"action"
-           || name == u"formaction" || name == u"ping" || name == u"srcdoc" || name == u"xlink:href"
-           || name == u"codebase" || name == u"archive" || name == u"longdesc" || name == u"manifest"
-           || name == u"content" || name == u"icon" || name == u"profile" || name == u"cite";
+    return name == u"src" || name == u"srcset" || name == u"background" || name == u"poster" ||
+           name == u"data" || name == u"lowsrc" || name == u"dynsrc" || name == u"href" ||
+           name == u"action" || name == u"formaction" || name == u"ping" || name == u"srcdoc" ||
+           name == u"xlink:href" || name == u"codebase" || name == u"archive" || name == u"longdesc" ||
+           name == u"manifest" || name == u"content" || name == u"icon" || name == u"profile" ||
+           name == u"cite";
 }
 
 // The remote URLs mentioned anywhere in an attribute value (srcset lists several; a meta
@@ -463,8 +455,7 @@ class Sanitizer
 public:
     explicit Sanitizer(const HtmlPolicy &policy)
         : m_policy(policy)
-    {
-    }
+    {}
 
     SanitizedHtml run(const QString &html)
     {
@@ -543,16 +534,11 @@ private:
             const auto *child = static_cast<const GumboNode *>(children.data[frame.next++]);
             switch (child->type) {
             case GUMBO_NODE_TEXT:
-            case GUMBO_NODE_WHITESPACE:
-                appendEscaped(out, gumboText(child->v.text.text), false);
-                break;
+            case GUMBO_NODE_WHITESPACE: appendEscaped(out, gumboText(child->v.text.text), false); break;
             case GUMBO_NODE_CDATA:
             case GUMBO_NODE_COMMENT:
-            case GUMBO_NODE_DOCUMENT:
-                break;
-            case GUMBO_NODE_TEMPLATE:
-                noteDropped(child);
-                break;
+            case GUMBO_NODE_DOCUMENT: break;
+            case GUMBO_NODE_TEMPLATE: noteDropped(child); break;
             case GUMBO_NODE_ELEMENT: {
                 if (child->v.element.tag_namespace != GUMBO_NAMESPACE_HTML) {
                     noteDropped(child);
@@ -561,8 +547,9 @@ private:
                 const QString tag = tagNameOf(child);
                 // Rules apply to elements gumbo knows; an unknown one is only ever unwrapped,
                 // whatever its (cleaned-up, display-only) name looks like ("t#r" is not "tr").
-                const ElementRule rule =
-                    child->v.element.tag == GUMBO_TAG_UNKNOWN ? ElementRule{Action::Unwrap, {}, false} : ruleFor(tag);
+                const ElementRule rule = child->v.element.tag == GUMBO_TAG_UNKNOWN
+                                             ? ElementRule{Action::Unwrap, {}, false}
+                                             : ruleFor(tag);
                 if (rule.action == Action::Drop) {
                     noteDropped(child);
                     break;
@@ -662,8 +649,7 @@ private:
             return serializeUrl(url);
         case UrlKind::Mailto:
         case UrlKind::Fragment:
-        case UrlKind::Other:
-            break;
+        case UrlKind::Other: break;
         }
         return {};
     }
@@ -750,7 +736,8 @@ private:
             return ifMatches(reColor());
         if (name == u"id" || (name == u"name" && tag == u"a"))
             return matches(value, reName()) ? value : QString();
-        if (name == u"background" && (tag == u"body" || tag == u"table" || tag == u"td" || tag == u"th" || tag == u"tr")) {
+        if (name == u"background" &&
+            (tag == u"body" || tag == u"table" || tag == u"td" || tag == u"th" || tag == u"tr")) {
             const QString url = acceptImageUrl(value);
             return url.isEmpty() ? QString() : url;
         }
@@ -792,16 +779,14 @@ private:
         QUrl url;
         switch (classifyUrl(raw, &url)) {
         case UrlKind::Remote:
-        case UrlKind::Mailto:
-            return serializeUrl(url);
+        case UrlKind::Mailto: return serializeUrl(url);
         case UrlKind::Fragment: {
             const QString fragment = url.fragment(QUrl::FullyDecoded);
             return matches(fragment, reName()) ? u'#' + fragment : QString();
         }
         case UrlKind::ContentId:
         case UrlKind::Data:
-        case UrlKind::Other:
-            break;
+        case UrlKind::Other: break;
         }
         return {};
     }
@@ -819,27 +804,69 @@ private:
 bool isAllowedProperty(const QString &p)
 {
     static const QSet<QString> props = {
-        QStringLiteral("color"),          QStringLiteral("background-color"), QStringLiteral("background"),
-        QStringLiteral("background-image"), QStringLiteral("font"),           QStringLiteral("font-family"),
-        QStringLiteral("font-size"),      QStringLiteral("font-style"),       QStringLiteral("font-weight"),
-        QStringLiteral("font-variant"),   QStringLiteral("text-align"),       QStringLiteral("text-decoration"),
-        QStringLiteral("text-indent"),    QStringLiteral("text-transform"),   QStringLiteral("vertical-align"),
-        QStringLiteral("line-height"),    QStringLiteral("letter-spacing"),   QStringLiteral("word-spacing"),
-        QStringLiteral("white-space"),    QStringLiteral("margin"),           QStringLiteral("margin-top"),
-        QStringLiteral("margin-right"),   QStringLiteral("margin-bottom"),    QStringLiteral("margin-left"),
-        QStringLiteral("padding"),        QStringLiteral("padding-top"),      QStringLiteral("padding-right"),
-        QStringLiteral("padding-bottom"), QStringLiteral("padding-left"),     QStringLiteral("border"),
-        QStringLiteral("border-top"),     QStringLiteral("border-right"),     QStringLiteral("border-bottom"),
-        QStringLiteral("border-left"),    QStringLiteral("border-color"),     QStringLiteral("border-style"),
-        QStringLiteral("border-width"),   QStringLiteral("border-collapse"),  QStringLiteral("border-spacing"),
-        QStringLiteral("border-top-color"), QStringLiteral("border-right-color"), QStringLiteral("border-bottom-color"),
-        QStringLiteral("border-left-color"), QStringLiteral("border-top-style"), QStringLiteral("border-right-style"),
-        QStringLiteral("border-bottom-style"), QStringLiteral("border-left-style"), QStringLiteral("border-top-width"),
-        QStringLiteral("border-right-width"), QStringLiteral("border-bottom-width"), QStringLiteral("border-left-width"),
-        QStringLiteral("width"),          QStringLiteral("height"),           QStringLiteral("min-width"),
-        QStringLiteral("max-width"),      QStringLiteral("list-style-type"),  QStringLiteral("list-style"),
-        QStringLiteral("direction"),      QStringLiteral("display"),          QStringLiteral("float"),
-        QStringLiteral("text-decoration-line"), QStringLiteral("font-stretch"), QStringLiteral("clear"),
+        QStringLiteral("color"),
+        QStringLiteral("background-color"),
+        QStringLiteral("background"),
+        QStringLiteral("background-image"),
+        QStringLiteral("font"),
+        QStringLiteral("font-family"),
+        QStringLiteral("font-size"),
+        QStringLiteral("font-style"),
+        QStringLiteral("font-weight"),
+        QStringLiteral("font-variant"),
+        QStringLiteral("text-align"),
+        QStringLiteral("text-decoration"),
+        QStringLiteral("text-indent"),
+        QStringLiteral("text-transform"),
+        QStringLiteral("vertical-align"),
+        QStringLiteral("line-height"),
+        QStringLiteral("letter-spacing"),
+        QStringLiteral("word-spacing"),
+        QStringLiteral("white-space"),
+        QStringLiteral("margin"),
+        QStringLiteral("margin-top"),
+        QStringLiteral("margin-right"),
+        QStringLiteral("margin-bottom"),
+        QStringLiteral("margin-left"),
+        QStringLiteral("padding"),
+        QStringLiteral("padding-top"),
+        QStringLiteral("padding-right"),
+        QStringLiteral("padding-bottom"),
+        QStringLiteral("padding-left"),
+        QStringLiteral("border"),
+        QStringLiteral("border-top"),
+        QStringLiteral("border-right"),
+        QStringLiteral("border-bottom"),
+        QStringLiteral("border-left"),
+        QStringLiteral("border-color"),
+        QStringLiteral("border-style"),
+        QStringLiteral("border-width"),
+        QStringLiteral("border-collapse"),
+        QStringLiteral("border-spacing"),
+        QStringLiteral("border-top-color"),
+        QStringLiteral("border-right-color"),
+        QStringLiteral("border-bottom-color"),
+        QStringLiteral("border-left-color"),
+        QStringLiteral("border-top-style"),
+        QStringLiteral("border-right-style"),
+        QStringLiteral("border-bottom-style"),
+        QStringLiteral("border-left-style"),
+        QStringLiteral("border-top-width"),
+        QStringLiteral("border-right-width"),
+        QStringLiteral("border-bottom-width"),
+        QStringLiteral("border-left-width"),
+        QStringLiteral("width"),
+        QStringLiteral("height"),
+        QStringLiteral("min-width"),
+        QStringLiteral("max-width"),
+        QStringLiteral("list-style-type"),
+        QStringLiteral("list-style"),
+        QStringLiteral("direction"),
+        QStringLiteral("display"),
+        QStringLiteral("float"),
+        QStringLiteral("text-decoration-line"),
+        QStringLiteral("font-stretch"),
+        QStringLiteral("clear"),
     };
     return props.contains(p);
 }
@@ -861,10 +888,8 @@ bool isAllowedValueChar(QChar c)
     case u'"':
     case u'!':
     case u'/':
-    case u'_':
-        return true;
-    default:
-        return false;
+    case u'_': return true;
+    default: return false;
     }
 }
 
@@ -969,10 +994,11 @@ QString HtmlSanitizer::sanitizeStyle(const QString &cssIn, const HtmlPolicy &pol
                     }
                     out.truncate(end);
                     out += u'(' + inner + u')';
-                } else if (function == u"url" && (property == u"background" || property == u"background-image")) {
+                } else if (function == u"url" &&
+                           (property == u"background" || property == u"background-image")) {
                     QString target = inner.trimmed();
-                    if (target.size() >= 2 && (target.front() == u'"' || target.front() == u'\'')
-                        && target.back() == target.front())
+                    if (target.size() >= 2 && (target.front() == u'"' || target.front() == u'\'') &&
+                        target.back() == target.front())
                         target = target.mid(1, target.size() - 2);
                     QUrl url;
                     const UrlKind kind = classifyUrl(target, &url);
@@ -983,9 +1009,11 @@ QString HtmlSanitizer::sanitizeStyle(const QString &cssIn, const HtmlPolicy &pol
                         hasRemote = true;
                         if (policy.allowRemote)
                             accepted = serializeUrl(url);
-                    } else if (kind == UrlKind::ContentId && policy.contentIds.contains(contentIdFromUrl(url))) {
+                    } else if (kind == UrlKind::ContentId &&
+                               policy.contentIds.contains(contentIdFromUrl(url))) {
                         accepted = serializeUrl(url);
-                    } else if (kind == UrlKind::Data && !decodeDataImage(target, policy.maxDataUrlLength).isEmpty()) {
+                    } else if (kind == UrlKind::Data &&
+                               !decodeDataImage(target, policy.maxDataUrlLength).isEmpty()) {
                         accepted = target;
                         accepted.remove(QRegularExpression(QStringLiteral("\\s")));
                     }
@@ -1064,7 +1092,8 @@ UrlKind classifyUrl(const QString &raw, QUrl *urlOut)
     while (colon < s.size() && s.at(colon) != u':') {
         const QChar c = s.at(colon);
         const bool ok = colon == 0 ? (c.unicode() < 0x80 && c.isLetter())
-                                   : (c.unicode() < 0x80 && (c.isLetterOrNumber() || c == u'+' || c == u'-' || c == u'.'));
+                                   : (c.unicode() < 0x80 &&
+                                      (c.isLetterOrNumber() || c == u'+' || c == u'-' || c == u'.'));
         if (!ok)
             return UrlKind::Other; // relative reference: there is no base to resolve it against
         ++colon;
@@ -1107,8 +1136,8 @@ QByteArray decodeDataImage(const QString &url, qsizetype maxLength, QByteArray *
         return {};
     QString payload = m.captured(2);
     payload.remove(QRegularExpression(QStringLiteral("\\s")));
-    const auto decoded =
-        QByteArray::fromBase64Encoding(payload.toLatin1(), QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded = QByteArray::fromBase64Encoding(
+        payload.toLatin1(), QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded || decoded.decoded.isEmpty())
         return {};
     if (mimeType) {
@@ -1206,14 +1235,17 @@ private:
 bool isBlockTag(const QString &t)
 {
     static const QSet<QString> tags = {
-        QStringLiteral("p"),       QStringLiteral("div"),     QStringLiteral("li"),      QStringLiteral("tr"),
-        QStringLiteral("h1"),      QStringLiteral("h2"),      QStringLiteral("h3"),      QStringLiteral("h4"),
-        QStringLiteral("h5"),      QStringLiteral("h6"),      QStringLiteral("table"),   QStringLiteral("ul"),
-        QStringLiteral("ol"),      QStringLiteral("pre"),     QStringLiteral("hr"),      QStringLiteral("dt"),
-        QStringLiteral("dd"),      QStringLiteral("dl"),      QStringLiteral("address"), QStringLiteral("center"),
-        QStringLiteral("section"), QStringLiteral("article"), QStringLiteral("header"),  QStringLiteral("footer"),
-        QStringLiteral("blockquote"), QStringLiteral("caption"), QStringLiteral("figure"), QStringLiteral("main"),
-        QStringLiteral("nav"),     QStringLiteral("aside"),   QStringLiteral("summary"), QStringLiteral("details"),
+        QStringLiteral("p"),          QStringLiteral("div"),     QStringLiteral("li"),
+        QStringLiteral("tr"),         QStringLiteral("h1"),      QStringLiteral("h2"),
+        QStringLiteral("h3"),         QStringLiteral("h4"),      QStringLiteral("h5"),
+        QStringLiteral("h6"),         QStringLiteral("table"),   QStringLiteral("ul"),
+        QStringLiteral("ol"),         QStringLiteral("pre"),     QStringLiteral("hr"),
+        QStringLiteral("dt"),         QStringLiteral("dd"),      QStringLiteral("dl"),
+        QStringLiteral("address"),    QStringLiteral("center"),  QStringLiteral("section"),
+        QStringLiteral("article"),    QStringLiteral("header"),  QStringLiteral("footer"),
+        QStringLiteral("blockquote"), QStringLiteral("caption"), QStringLiteral("figure"),
+        QStringLiteral("main"),       QStringLiteral("nav"),     QStringLiteral("aside"),
+        QStringLiteral("summary"),    QStringLiteral("details"),
     };
     return tags.contains(t);
 }
@@ -1260,7 +1292,8 @@ QString HtmlSanitizer::toPlainText(const QString &html, const HtmlPolicy &policy
                 w.block();
             } else if (tag == u"a") {
                 inLink = false;
-                if (!target.isEmpty() && linkText.trimmed() != target && u"mailto:" + linkText.trimmed() != target)
+                if (!target.isEmpty() && linkText.trimmed() != target &&
+                    u"mailto:" + linkText.trimmed() != target)
                     w.text(QString(u" <" + target + u'>'), true);
             } else if (tag == u"td" || tag == u"th") {
                 w.text(u" ", true);

@@ -22,22 +22,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     // Nothing executable or fetchable survives, however the input is built. Text has every
     // '<' escaped and attribute values every '"', so each "<...>" is markup and each
     // name="value" inside it is an attribute.
-    static const QRegularExpression markup(QStringLiteral("<([a-z0-9]+)((?:\\s[a-z:-]+=\"[^\"]*\")*)>|</[a-z0-9]+>"));
+    static const QRegularExpression markup(
+        QStringLiteral("<([a-z0-9]+)((?:\\s[a-z:-]+=\"[^\"]*\")*)>|</[a-z0-9]+>"));
     static const QRegularExpression attribute(QStringLiteral("\\s([a-z:-]+)=\"([^\"]*)\""));
     static const QSet<QString> forbiddenTags = {
-        QStringLiteral("script"), QStringLiteral("style"), QStringLiteral("iframe"), QStringLiteral("object"),
-        QStringLiteral("embed"),  QStringLiteral("meta"),  QStringLiteral("base"),   QStringLiteral("link"),
-        QStringLiteral("svg"),    QStringLiteral("math"),  QStringLiteral("form"),   QStringLiteral("input"),
+        QStringLiteral("script"),  QStringLiteral("style"), QStringLiteral("iframe"),
+        QStringLiteral("object"),  QStringLiteral("embed"), QStringLiteral("meta"),
+        QStringLiteral("base"),    QStringLiteral("link"),  QStringLiteral("svg"),
+        QStringLiteral("math"),    QStringLiteral("form"),  QStringLiteral("input"),
         QStringLiteral("textarea")};
     static const QSet<QString> allowedAttributes = {
-        QStringLiteral("style"),   QStringLiteral("title"),   QStringLiteral("alt"),         QStringLiteral("dir"),
-        QStringLiteral("lang"),    QStringLiteral("align"),   QStringLiteral("valign"),      QStringLiteral("width"),
-        QStringLiteral("height"),  QStringLiteral("bgcolor"), QStringLiteral("color"),       QStringLiteral("id"),
-        QStringLiteral("name"),    QStringLiteral("href"),    QStringLiteral("src"),         QStringLiteral("background"),
-        QStringLiteral("border"),  QStringLiteral("hspace"),  QStringLiteral("vspace"),      QStringLiteral("face"),
-        QStringLiteral("size"),    QStringLiteral("cellpadding"), QStringLiteral("cellspacing"), QStringLiteral("colspan"),
-        QStringLiteral("rowspan"), QStringLiteral("nowrap"),  QStringLiteral("span"),        QStringLiteral("start"),
-        QStringLiteral("value"),   QStringLiteral("type"),    QStringLiteral("noshade")};
+        QStringLiteral("style"),       QStringLiteral("title"),       QStringLiteral("alt"),
+        QStringLiteral("dir"),         QStringLiteral("lang"),        QStringLiteral("align"),
+        QStringLiteral("valign"),      QStringLiteral("width"),       QStringLiteral("height"),
+        QStringLiteral("bgcolor"),     QStringLiteral("color"),       QStringLiteral("id"),
+        QStringLiteral("name"),        QStringLiteral("href"),        QStringLiteral("src"),
+        QStringLiteral("background"),  QStringLiteral("border"),      QStringLiteral("hspace"),
+        QStringLiteral("vspace"),      QStringLiteral("face"),        QStringLiteral("size"),
+        QStringLiteral("cellpadding"), QStringLiteral("cellspacing"), QStringLiteral("colspan"),
+        QStringLiteral("rowspan"),     QStringLiteral("nowrap"),      QStringLiteral("span"),
+        QStringLiteral("start"),       QStringLiteral("value"),       QStringLiteral("type"),
+        QStringLiteral("noshade")};
     qsizetype covered = 0;
     for (auto it = markup.globalMatch(out.html); it.hasNext();) {
         const QRegularExpressionMatch tag = it.next();
@@ -53,11 +58,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const QString value = attr.captured(2);
             if (!allowedAttributes.contains(name))
                 std::abort();
-            if ((name == u"src" || name == u"background")
-                && !value.startsWith(QStringLiteral("cid:")) && !value.startsWith(QStringLiteral("data:image/")))
+            // URL schemes are case-insensitive (RFC 3986 §3.1): "dAta:image/png" is a data URL.
+            if ((name == u"src" || name == u"background") &&
+                !value.startsWith(QStringLiteral("cid:"), Qt::CaseInsensitive) &&
+                !value.startsWith(QStringLiteral("data:image/"), Qt::CaseInsensitive))
                 std::abort();
-            if (name == u"href" && !value.startsWith(QStringLiteral("http://")) && !value.startsWith(QStringLiteral("https://"))
-                && !value.startsWith(QStringLiteral("mailto:")) && !value.startsWith(u'#'))
+            if (name == u"href" && !value.startsWith(QStringLiteral("http://"), Qt::CaseInsensitive) &&
+                !value.startsWith(QStringLiteral("https://"), Qt::CaseInsensitive) &&
+                !value.startsWith(QStringLiteral("mailto:"), Qt::CaseInsensitive) && !value.startsWith(u'#'))
                 std::abort();
             if (name == u"style" && (value.contains(QStringLiteral("url(http")) || value.contains(u'\\')))
                 std::abort();
@@ -87,8 +95,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     QSet<QString> allowed = startTags(out.html);
     allowed.insert(QStringLiteral("<div>"));
-    if (!allowed.contains(startTags(again)))
-        std::abort();
+    // The tree builder may also re-create an element of the output without its attributes
+    // (a <p> closed and reopened around a table, a formatting element reconstructed): a bare
+    // start tag of a name the output already has adds nothing.
+    QSet<QString> bare;
+    for (const QString &tag : std::as_const(allowed))
+        bare.insert(u'<' + tag.mid(1).section(u' ', 0, 0).remove(u'>') + u'>');
+    for (const QString &tag : startTags(again)) {
+        if (!allowed.contains(tag) && !bare.contains(tag))
+            std::abort();
+    }
     if (QString(again).remove(anyTag) != QString(out.html).remove(anyTag))
         std::abort();
 
