@@ -127,22 +127,22 @@ void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32
         .bind(nullIfEmpty(h.bodyStructure));
 }
 
-/// Writes @p headers with @p sql (an INSERT of bindHeader's 22 columns in its order) straight
+/// Writes @p headers into temp.header_staging (bindHeader's 22 columns in its order) straight
 /// through SQLite's C API: the same values and types bindHeader gives Qt Sql (text as UTF-8,
 /// the BODYSTRUCTURE as a blob, absent values as NULL), without a QVariant per column —
-/// QSqlQuery's binding was a third of the staging cost of the initial sync. With @p rowIds, the
-/// rowid of each inserted row, in order.
-Error writeHeaderRows(Database &db, QByteArrayView sql, const FolderInfo &folder, qint64 folderId,
-                      quint32 uidValidity, const QList<MessageHeader> &headers,
-                      QList<qint64> *rowIds = nullptr)
+/// QSqlQuery's binding was a third of the staging cost of the initial sync.
+Error writeHeaderRows(Database &db, const FolderInfo &folder, qint64 folderId, quint32 uidValidity,
+                      const QList<MessageHeader> &headers)
 {
+    static constexpr char sql[] = "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3 *handle = db.handle();
     sqlite3_stmt *raw = nullptr;
     auto failure = [handle](const char *what) {
         return Database::storageError(QString::fromLatin1(what), QString::fromUtf8(sqlite3_errmsg(handle)),
                                       sqlite3_extended_errcode(handle));
     };
-    if (sqlite3_prepare_v3(handle, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
+    if (sqlite3_prepare_v3(handle, sql, int(sizeof sql - 1), SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
         SQLITE_OK)
         return failure("preparing a header insert");
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> stmt(raw, sqlite3_finalize);
@@ -180,8 +180,6 @@ Error writeHeaderRows(Database &db, QByteArrayView sql, const FolderInfo &folder
             return failure("binding a header");
         if (sqlite3_step(raw) != SQLITE_DONE)
             return failure("writing a header");
-        if (rowIds)
-            rowIds->append(sqlite3_last_insert_rowid(handle));
         sqlite3_reset(raw);
     }
     return {};
@@ -199,10 +197,7 @@ Error stageHeaders(Database &db, const FolderInfo &folder, qint64 folderId, quin
         return e;
     if (Error e = Statement(db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
         return e;
-    static constexpr char staging[] =
-        "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    return writeHeaderRows(db, staging, folder, folderId, uidValidity, headers);
+    return writeHeaderRows(db, folder, folderId, uidValidity, headers);
 }
 
 constexpr char kInsert[] =

@@ -18,7 +18,7 @@ struct Sink final : Tidings::Pop3::ResponseHandler {
         bytes += chunk.size();
         ++lines;
     }
-    void end() override { }
+    void end() override {}
 };
 
 } // namespace
