@@ -105,6 +105,10 @@ struct ParseLimits final {
     int maxParts = 10000;                  ///< MIME parts in one message, all levels
     qsizetype maxHeaderBytes = 256 * 1024; ///< one header block (top level or a part's)
     int maxAddresses = 1000;               ///< mailboxes kept per address header
+    /// Parameters read from one Content-Type or Content-Disposition field; the rest are
+    /// ignored (with a warning). Real mail has a handful; GMime's check for repeated
+    /// parameters compares each with all before it, so thousands cost seconds.
+    int maxParameters = 256;
 };
 
 /// A parsed message as the viewer, reply, search and the store use it: a plain value type,

@@ -462,7 +462,12 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, 
                 Detail::addWarning(message,
                                    QStringLiteral("A multipart has no parts: its boundary never appears."));
             }
-            if (const char *boundary = g_mime_multipart_get_boundary(multipart))
+            // Read the parameter, never g_mime_multipart_get_boundary(): on a multipart
+            // without a boundary that one invents a boundary, sets it, and so makes GMime
+            // re-encode the whole Content-Type value (g_mime_content_type_encode). GMime
+            // 3.2's RFC 2231 folding of a long value under a parameter name of 70-72
+            // characters never advances and grows its string until memory runs out.
+            if (const char *boundary = g_mime_object_get_content_type_parameter(pending.object, "boundary"))
                 boundaries.insert(index, QByteArray(boundary));
             message.parts.append(std::move(part));
             if (pending.depth + 1 > limits.maxDepth) {
@@ -534,6 +539,26 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, 
         }
     }
     finishMessageRanges(message, messageParts, boundaries, source);
+}
+
+/// Overwrites the parameters StructureScan found beyond ParseLimits::maxParameters with
+/// spaces, so GMime never reads them while every offset into the bytes stays the same (the
+/// line breaks stay, so folded fields stay folded). True when something was blanked.
+bool blankExcessParameters(QByteArray &bytes, const QList<QPair<qsizetype, qsizetype>> &ranges)
+{
+    bool blanked = false;
+    for (const auto &[offset, length] : ranges) {
+        if (offset < 0 || offset >= bytes.size())
+            continue;
+        const qsizetype end = std::min(bytes.size(), offset + length);
+        char *data = bytes.data();
+        for (qsizetype i = offset; i < end; ++i) {
+            if (data[i] != '\r' && data[i] != '\n')
+                data[i] = ' ';
+        }
+        blanked = blanked || end > offset;
+    }
+    return blanked;
 }
 
 QByteArrayView skipMboxFromLine(QByteArrayView raw)
@@ -816,6 +841,12 @@ Message Parser::parse(QByteArrayView raw, const ParseLimits &limits)
     // a GMime stream that reads it in place.
     Source source;
     source.bytes = raw.toByteArray();
+    if (blankExcessParameters(source.bytes, scan.excessParameters)) {
+        Detail::addWarning(message,
+                           QStringLiteral("A Content-Type or Content-Disposition field has more than %1 "
+                                          "parameters; the rest are ignored.")
+                               .arg(limits.maxParameters));
+    }
     GByteArray borrowed{};
     GRef<GMimeStream> stream(Detail::newBorrowedMemoryStream(source.bytes, &borrowed));
     source.stream = stream.get();

@@ -4,6 +4,7 @@
 
 #include <QList>
 
+#include <algorithm>
 #include <cstring>
 
 namespace Tidings::Mime {
@@ -38,9 +39,13 @@ struct HeaderBlock {
     bool anyMultipart = false;
     bool anyMessage = false;
     bool inContentType = false;
+    bool inParameterField = false; // Content-Type or Content-Disposition
+    int semicolons = 0;            // in the current parameter field
 
     void finishField()
     {
+        inParameterField = false;
+        semicolons = 0;
         if (!inContentType)
             return;
         inContentType = false;
@@ -123,6 +128,41 @@ QByteArray StructureScan::unambiguousBoundary(QByteArrayView value)
     return boundary;
 }
 
+namespace {
+
+/// Whether a header line starts a field GMime reads parameters from.
+bool isParameterField(QByteArrayView line)
+{
+    const qsizetype colon = line.indexOf(':');
+    if (colon <= 0)
+        return false;
+    const QByteArrayView name = line.first(colon).trimmed();
+    return name.compare("content-type", Qt::CaseInsensitive) == 0 ||
+           name.compare("content-disposition", Qt::CaseInsensitive) == 0;
+}
+
+/// Counts the ';' of one line of a parameter field into block and records the part of the
+/// line past the allowed number of parameters.
+void countParameters(QByteArrayView line, qsizetype lineStart, HeaderBlock &block, const ParseLimits &limits,
+                     QList<QPair<qsizetype, qsizetype>> &excess)
+{
+    const qsizetype length = line.size() - (line.endsWith('\r') ? 1 : 0);
+    const int allowed = std::max(0, limits.maxParameters);
+    if (block.semicolons > allowed) {
+        if (length > 0)
+            excess.append({lineStart, length});
+        return;
+    }
+    for (qsizetype i = 0; i < length; ++i) {
+        if (line[i] == ';' && ++block.semicolons > allowed) {
+            excess.append({lineStart + i, length - i});
+            return;
+        }
+    }
+}
+
+} // namespace
+
 StructureScan::Result StructureScan::scan(QByteArrayView bytes, const ParseLimits &limits)
 {
     Result result;
@@ -142,7 +182,8 @@ StructureScan::Result StructureScan::scan(QByteArrayView bytes, const ParseLimit
     };
 
     while (lineStart < size) {
-        const char *newline = static_cast<const char *>(std::memchr(data + lineStart, '\n', size_t(size - lineStart)));
+        const char *newline =
+            static_cast<const char *>(std::memchr(data + lineStart, '\n', size_t(size - lineStart)));
         const qsizetype lineEnd = newline ? newline - data : size;
         const qsizetype next = newline ? lineEnd + 1 : size;
         const QByteArrayView line(data + lineStart, lineEnd - lineStart);
@@ -196,11 +237,14 @@ StructureScan::Result StructureScan::scan(QByteArrayView bytes, const ParseLimit
 
         if (inHeaders) {
             const bool blank = line.isEmpty() || (line.size() == 1 && line[0] == '\r');
-            if (lineStart - block.start > limits.maxHeaderBytes)
+            // The line that would take the block over the bound is not parsed: a single
+            // unfolded line can be as long as the message.
+            if (next - block.start > limits.maxHeaderBytes)
                 return cut(lineStart, Complexity::HeaderTooLarge);
             if (blank) {
                 block.finishField();
-                const bool digestChild = block.contentTypes == 0 && !stack.isEmpty() && stack.constLast().digest;
+                const bool digestChild =
+                    block.contentTypes == 0 && !stack.isEmpty() && stack.constLast().digest;
                 if (block.anyMultipart) {
                     Level level;
                     if (block.contentTypes == 1) {
@@ -237,15 +281,24 @@ StructureScan::Result StructureScan::scan(QByteArrayView bytes, const ParseLimit
             } else if (line[0] == ' ' || line[0] == '\t') {
                 if (block.inContentType)
                     block.contentType.append(line.data(), line.size() - (line.endsWith('\r') ? 1 : 0));
+                if (block.inParameterField)
+                    countParameters(line, lineStart, block, limits, result.excessParameters);
             } else {
                 block.finishField();
-                if (line.size() >= 13 && QByteArrayView(line.data(), 13).compare("content-type:", Qt::CaseInsensitive) == 0) {
+                if (isParameterField(line)) {
+                    block.inParameterField = true;
+                    countParameters(line, lineStart, block, limits, result.excessParameters);
+                }
+                if (line.size() >= 13 &&
+                    QByteArrayView(line.data(), 13).compare("content-type:", Qt::CaseInsensitive) == 0) {
                     block.inContentType = true;
                     ++block.contentTypes;
                     block.contentType = line.sliced(13).toByteArray();
                     if (block.contentType.endsWith('\r'))
                         block.contentType.chop(1);
-                } else if (line.size() > 12 && QByteArrayView(line.data(), 12).compare("content-type", Qt::CaseInsensitive) == 0) {
+                } else if (line.size() > 12 &&
+                           QByteArrayView(line.data(), 12).compare("content-type", Qt::CaseInsensitive) ==
+                               0) {
                     // "Content-Type :" with space before the colon: GMime may accept it.
                     const QByteArrayView rest = line.sliced(12).trimmed();
                     if (rest.startsWith(':')) {

@@ -5,6 +5,8 @@
 #include "core/mime/message.h"
 
 #include <QByteArrayView>
+#include <QList>
+#include <QPair>
 
 namespace Tidings::Mime {
 
@@ -23,14 +25,24 @@ namespace Tidings::Mime {
 /// opens a level whose boundary never matches, and it keeps reading header fields until an
 /// empty line even where GMime would already take a line as body text. The depth it reports
 /// is therefore never below the depth GMime will reach on the same bytes.
+///
+/// A header block is cut before the line that takes it over ParseLimits::maxHeaderBytes, so
+/// no single line can carry a block past the bound. In Content-Type and Content-Disposition
+/// fields it counts every ';' (quoted or not: an upper bound on the parameters GMime reads)
+/// and reports what lies beyond ParseLimits::maxParameters of them.
 class StructureScan final
 {
 public:
     struct Result {
-        qsizetype cutOffset = -1;   ///< first byte not to parse, -1 when within all limits
+        qsizetype cutOffset = -1; ///< first byte not to parse, -1 when within all limits
         Complexity reason = Complexity::Ok;
-        int maxDepth = 0;           ///< deepest nesting seen (before any cut)
-        int headerBlocks = 0;       ///< header blocks seen: roughly the number of MIME parts
+        int maxDepth = 0;     ///< deepest nesting seen (before any cut)
+        int headerBlocks = 0; ///< header blocks seen: roughly the number of MIME parts
+        /// Byte ranges (offset, length) of Content-Type and Content-Disposition fields from
+        /// the ';' that starts parameter ParseLimits::maxParameters + 1 to the end of the
+        /// field, one range per line, line breaks excluded: what the parser blanks out
+        /// before GMime reads the fields. Only ranges before cutOffset.
+        QList<QPair<qsizetype, qsizetype>> excessParameters;
     };
 
     [[nodiscard]] static Result scan(QByteArrayView bytes, const ParseLimits &limits);

@@ -6,9 +6,22 @@
 #include "core/mime/parser.h"
 #include "core/mime/structurescan.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QThread>
 #include <QtTest>
+
+#include <algorithm>
+#include <sys/resource.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TIDINGS_HAS_ASAN 1
+#endif
+#endif
+#ifndef TIDINGS_HAS_ASAN
+#define TIDINGS_HAS_ASAN 0
+#endif
 
 using namespace Tidings::Mime;
 
@@ -56,6 +69,38 @@ QByteArray manyParts(int count)
     raw += "--p--\r\n";
     return raw;
 }
+
+/// Lowers the soft address-space limit for one test, so a runaway allocation fails there
+/// instead of taking the machine's memory; a no-op under AddressSanitizer, which reserves
+/// terabytes of address space up front.
+class AddressSpaceCap
+{
+public:
+    explicit AddressSpaceCap(qint64 bytes)
+    {
+#if !defined(__SANITIZE_ADDRESS__) && !TIDINGS_HAS_ASAN
+        if (getrlimit(RLIMIT_AS, &m_saved) != 0)
+            return;
+        rlimit lowered = m_saved;
+        if (lowered.rlim_cur == RLIM_INFINITY || lowered.rlim_cur > rlim_t(bytes))
+            lowered.rlim_cur = rlim_t(bytes);
+        m_active = setrlimit(RLIMIT_AS, &lowered) == 0;
+#else
+        Q_UNUSED(bytes);
+#endif
+    }
+    ~AddressSpaceCap()
+    {
+        if (m_active)
+            setrlimit(RLIMIT_AS, &m_saved);
+    }
+    AddressSpaceCap(const AddressSpaceCap &) = delete;
+    AddressSpaceCap &operator=(const AddressSpaceCap &) = delete;
+
+private:
+    rlimit m_saved{};
+    bool m_active = false;
+};
 
 /// Runs fn on a QThread with the given stack size and waits for it.
 template <typename Fn> void runOnSmallStack(uint stackSize, Fn fn)
@@ -213,6 +258,146 @@ private Q_SLOTS:
         const Message m = Parser::parse(corpus("boundary-never-used.eml"));
         QVERIFY(m.crafted);
         QVERIFY(!m.warnings.isEmpty());
+    }
+
+    void multipartWithoutBoundary_longParameter_isNotReencoded_data()
+    {
+        QTest::addColumn<int>("nameLength");
+        QTest::addColumn<QByteArray>("value");
+        // GMime 3.2 folds a parameter value longer than 78 characters as RFC 2231
+        // continuations with 78 - (name length + 6) characters of room per line: none for a
+        // 72-character name, and for 70 or 71 its "do not split a %XX escape" step moves the
+        // cut back to where the line started. Either way its loop never advances.
+        QTest::newRow("72, plain") << 72 << QByteArray(79, 'x');
+        QTest::newRow("71, escapes") << 71 << QByteArray("\"" + QByteArray(79, '%') + "\"");
+        QTest::newRow("70, 8-bit") << 70 << QByteArray(79, '\xe9');
+        QTest::newRow("70, spaces") << 70 << QByteArray("\"" + QByteArray(79, ' ') + "x\"");
+    }
+
+    void multipartWithoutBoundary_longParameter_isNotReencoded()
+    {
+        QFETCH(int, nameLength);
+        QFETCH(QByteArray, value);
+        const QByteArray contentType =
+            "multipart/mixed; " + QByteArray(nameLength, 'a') + "=" + value + "; charset=us-ascii";
+        const QByteArray raw = "From: a@example.com\r\nSubject: no boundary\r\nContent-Type: " + contentType +
+                               "\r\n\r\nthe body\r\n";
+        // Were GMime asked to invent a boundary (and so to re-encode the field), it would
+        // allocate until memory runs out: cap the address space so that fails fast.
+        const AddressSpaceCap cap(qint64(4) << 30);
+        const Message m = Parser::parse(raw);
+        QCOMPARE(m.subject, QStringLiteral("no boundary"));
+        QVERIFY(m.crafted);
+        QVERIFY2(m.warnings.contains(QStringLiteral("A multipart has no boundary.")),
+                 qPrintable(m.warnings.join(u'|')));
+        QVERIFY(!m.parts.isEmpty());
+        QCOMPARE(m.parts.at(0).contentType, QByteArray("multipart/mixed"));
+        // The field stays as it was sent: no boundary was added to it.
+        const auto header = std::find_if(m.parts.at(0).headers.cbegin(), m.parts.at(0).headers.cend(),
+                                         [](const Header &h) { return h.name == "Content-Type"; });
+        QVERIFY(header != m.parts.at(0).headers.cend());
+        QVERIFY2(!header->value.contains(QLatin1String("boundary")), qPrintable(header->value));
+        QCOMPARE(m.parts.at(0).charset, QByteArray("us-ascii"));
+    }
+
+    void contentTypeWithHundredThousandParameters_isCutWithNote()
+    {
+        QByteArray raw = "From: a@example.com\r\nSubject: parameters\r\nContent-Type: multipart/mixed";
+        for (int i = 0; i < 100000; ++i)
+            raw += "; p" + QByteArray::number(i) + "*" + QByteArray::number(i % 7) + "*=%41";
+        raw += "\r\n\r\nbody\r\n";
+        const AddressSpaceCap cap(qint64(4) << 30);
+        const Message m = Parser::parse(raw);
+        QCOMPARE(m.subject, QStringLiteral("parameters"));
+        QVERIFY(m.tooComplex);
+        QCOMPARE(m.complexity, Complexity::HeaderTooLarge);
+        QVERIFY(!m.complexityNote.isEmpty());
+    }
+
+    void contentTypeWithThousandsOfParameters_readsTheFirstWithWarning()
+    {
+        // Within the header bound, but GMime's check for repeated parameters compares each
+        // with all before it: 20,000 of them took seconds. Those past the limit are blanked.
+        QByteArray raw = "From: a@example.com\r\nSubject: parameters\r\n"
+                         "Content-Type: text/plain; charset=koi8-r";
+        for (int i = 0; i < 20000; ++i)
+            raw += (i % 8 == 0 ? ";\r\n p" : "; p") + QByteArray::number(i) + "=v";
+        raw += "; format=flowed\r\nContent-Disposition: inline; "
+               "filename=a.txt\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n";
+        QVERIFY(raw.size() < ParseLimits().maxHeaderBytes);
+        QElapsedTimer timer;
+        timer.start();
+        const Message m = Parser::parse(raw);
+        QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY(!m.tooComplex);
+        QVERIFY2(
+            m.warnings.contains(QStringLiteral("A Content-Type or Content-Disposition field has more than "
+                                               "256 parameters; the rest are ignored.")),
+            qPrintable(m.warnings.join(u'|')));
+        QCOMPARE(m.parts.size(), 1);
+        QCOMPARE(m.parts.at(0).charset, QByteArray("koi8-r"));
+        QCOMPARE(m.bestText(), QStringLiteral("Привет\r\n"));
+        QCOMPARE(m.parts.at(0).filename, QStringLiteral("a.txt"));
+    }
+
+    void parametersUpToTheLimit_areAllRead()
+    {
+        ParseLimits limits;
+        limits.maxParameters = 3;
+        const QByteArray raw =
+            "Content-Type: text/plain; a=1;\r\n b=2; charset=utf-8\r\n"
+            "Content-Disposition: attachment; x=1; y=2; z=3; filename=late.txt\r\n\r\nbody\r\n";
+        const Message m = Parser::parse(raw, limits);
+        QCOMPARE(m.parts.size(), 1);
+        QCOMPARE(m.parts.at(0).charset, QByteArray("utf-8"));
+        // The fourth parameter of the disposition is past the limit.
+        QCOMPARE(m.parts.at(0).filename, QString());
+        QCOMPARE(m.parts.at(0).disposition, Part::Disposition::Attachment);
+        QCOMPARE(m.bestText(), QString());
+        QCOMPARE(m.attachments().size(), 1);
+        QCOMPARE(m.attachments().first().decodedContent(), QByteArray("body\r\n"));
+    }
+
+    void rfc2231ContinuationsOutOfOrder_areJoined()
+    {
+        // Two hundred continuations of one name (RFC 2231 §3), given last first.
+        QByteArray raw = "From: a@example.com\r\nSubject: pieces\r\nContent-Type: application/octet-stream";
+        const int pieces = 200;
+        for (int i = pieces - 1; i >= 0; --i)
+            raw += ";\r\n name*" + QByteArray::number(i) + "*=%41";
+        raw += "\r\nContent-Disposition: attachment\r\n\r\ndata\r\n";
+        const Message m = Parser::parse(raw);
+        QVERIFY(!m.tooComplex);
+        QVERIFY(m.warnings.isEmpty());
+        QCOMPARE(m.attachments().size(), 1);
+        QCOMPARE(m.attachments().first().filename, QString(pieces, u'A'));
+    }
+
+    void structureScan_cutsBeforeTheLineThatPassesTheHeaderBound()
+    {
+        ParseLimits limits;
+        limits.maxHeaderBytes = 100;
+        const QByteArray raw = "Subject: s\r\nX-Long: " + QByteArray(200, 'a') + "\r\n\r\nbody\r\n";
+        const StructureScan::Result r = StructureScan::scan(raw, limits);
+        QCOMPARE(r.reason, Complexity::HeaderTooLarge);
+        QCOMPARE(r.cutOffset, qsizetype(12));
+    }
+
+    void structureScan_reportsParametersPastTheLimit()
+    {
+        ParseLimits limits;
+        limits.maxParameters = 2;
+        const QByteArray raw = "content-disposition : inline; a=1; b=\"2;3\";\r\n\tc=4\r\n"
+                               "Content-Type: text/plain; d=1\r\n\r\nx;y;z\r\n";
+        const StructureScan::Result r = StructureScan::scan(raw, limits);
+        QCOMPARE(r.cutOffset, qsizetype(-1));
+        // Every ';' counts, quoted or not: the third is inside the quotes.
+        const qsizetype third = raw.indexOf(";3");
+        const qsizetype lineEnd = raw.indexOf("\r\n");
+        const qsizetype fold = lineEnd + 2;
+        QCOMPARE(r.excessParameters.size(), 2);
+        QCOMPARE(r.excessParameters.at(0), qMakePair(third, lineEnd - third));
+        QCOMPARE(r.excessParameters.at(1), qMakePair(fold, qsizetype(4)));
     }
 
     void prefixSharingBoundaries_keepTheirOwnParts()

@@ -84,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tiny.maxParts = 8;
     tiny.maxHeaderBytes = 512;
     tiny.maxAddresses = 4;
+    tiny.maxParameters = 4;
     verify(Tidings::Mime::Parser::parse(bytes, tiny), tiny);
     (void)Tidings::Mime::Parser::parseHeaders(bytes, tiny);
     return 0;
