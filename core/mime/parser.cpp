@@ -429,6 +429,40 @@ void finishMessageRanges(Message &message, const QList<int> &messageParts,
     }
 }
 
+/// A multipart without parts (no boundary, or one that never appears) keeps its whole body as
+/// GMime's prologue. It becomes a text/plain part of the multipart, so the user sees what was
+/// sent rather than nothing.
+void appendUnframedBody(Message &message, GMimeMultipart *multipart, int parent, const Pending &pending,
+                        const ParseLimits &limits, const QByteArray &charset)
+{
+    const char *prologue = g_mime_multipart_get_prologue(multipart);
+    const QByteArray body(prologue ? prologue : "");
+    if (body.trimmed().isEmpty())
+        return;
+    if (pending.depth + 1 > limits.maxDepth) {
+        Detail::markTooComplex(message, Complexity::TooDeep);
+        return;
+    }
+    if (message.parts.size() >= limits.maxParts) {
+        Detail::markTooComplex(message, Complexity::TooManyParts);
+        return;
+    }
+    Part text;
+    text.parent = parent;
+    text.depth = pending.depth + 1;
+    text.section = sectionFor(pending.section, 1);
+    text.contentType = QByteArrayLiteral("text/plain");
+    text.charset = charset;
+    text.source = body;
+    text.contentOffset = 0;
+    text.contentLength = body.size();
+    text.size = body.size();
+    text.text = Charset::decode(body, charset, &text.usedCharset);
+    message.parts.append(std::move(text));
+    Detail::addWarning(message,
+                       QStringLiteral("The content of a multipart without parts is shown as plain text."));
+}
+
 /// Walks the GMime tree iteratively (an explicit stack, pre-order) into message.parts.
 void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, const Source &source)
 {
@@ -469,10 +503,14 @@ void buildParts(Message &message, GMimeObject *root, const ParseLimits &limits, 
             // characters never advances and grows its string until memory runs out.
             if (const char *boundary = g_mime_object_get_content_type_parameter(pending.object, "boundary"))
                 boundaries.insert(index, QByteArray(boundary));
+            const QByteArray charset = part.charset;
             message.parts.append(std::move(part));
+            if (count == 0) {
+                appendUnframedBody(message, multipart, index, pending, limits, charset);
+                continue;
+            }
             if (pending.depth + 1 > limits.maxDepth) {
-                if (count > 0)
-                    Detail::markTooComplex(message, Complexity::TooDeep);
+                Detail::markTooComplex(message, Complexity::TooDeep);
                 continue;
             }
             for (int i = count - 1; i >= 0; --i) {

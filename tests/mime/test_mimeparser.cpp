@@ -251,6 +251,7 @@ private Q_SLOTS:
         QVERIFY(m.crafted);
         QVERIFY(!m.warnings.isEmpty());
         QCOMPARE(m.subject, QStringLiteral("No boundary"));
+        QVERIFY2(m.bestText().contains(QStringLiteral("\ntext\n")), qPrintable(m.bestText()));
     }
 
     void boundaryNeverUsed_isFlaggedAsCrafted()
@@ -258,6 +259,34 @@ private Q_SLOTS:
         const Message m = Parser::parse(corpus("boundary-never-used.eml"));
         QVERIFY(m.crafted);
         QVERIFY(!m.warnings.isEmpty());
+    }
+
+    void multipartWithoutParts_showsItsBodyAsPlainText_data()
+    {
+        QTest::addColumn<QByteArray>("contentType");
+        QTest::newRow("no boundary") << QByteArray("multipart/mixed");
+        QTest::newRow("boundary never used") << QByteArray("multipart/alternative; boundary=\"elsewhere\"");
+    }
+
+    void multipartWithoutParts_showsItsBodyAsPlainText()
+    {
+        QFETCH(QByteArray, contentType);
+        const QByteArray raw = "From: x@example.com\r\nSubject: s\r\nContent-Type: " + contentType +
+                               "; charset=koi8-r\r\n\r\n--other\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n";
+        const Message m = Parser::parse(raw);
+        QVERIFY(m.crafted);
+        QVERIFY2(m.warnings.contains(
+                     QStringLiteral("The content of a multipart without parts is shown as plain text.")),
+                 qPrintable(m.warnings.join(u'|')));
+        QCOMPARE(m.parts.size(), 2);
+        QVERIFY(m.parts.at(0).isMultipart());
+        QCOMPARE(m.parts.at(1).parent, 0);
+        QCOMPARE(m.parts.at(1).section, QStringLiteral("1"));
+        QCOMPARE(m.parts.at(1).contentType, QByteArray("text/plain"));
+        QCOMPARE(m.bestTextIndex, 1);
+        QVERIFY2(m.bestText().contains(QStringLiteral("--other")), qPrintable(m.bestText()));
+        QVERIFY2(m.bestText().contains(QStringLiteral("Привет")), qPrintable(m.bestText()));
+        QVERIFY(m.attachments().isEmpty());
     }
 
     void multipartWithoutBoundary_longParameter_isNotReencoded_data()
@@ -298,6 +327,7 @@ private Q_SLOTS:
         QVERIFY(header != m.parts.at(0).headers.cend());
         QVERIFY2(!header->value.contains(QLatin1String("boundary")), qPrintable(header->value));
         QCOMPARE(m.parts.at(0).charset, QByteArray("us-ascii"));
+        QCOMPARE(m.bestText().trimmed(), QStringLiteral("the body"));
     }
 
     void contentTypeWithHundredThousandParameters_isCutWithNote()
