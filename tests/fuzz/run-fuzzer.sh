@@ -12,9 +12,10 @@ fi
 mkdir -p "$work/new" "$work/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-# By default libFuzzer exits with 77 on a crash, an out-of-memory or a leak (70 on a
-# timeout), and ctest reads 77 as "skipped" (SKIP_RETURN_CODE, meant for "not built" above):
-# a finding would pass unnoticed. Every kind of finding exits 1 here, so it fails the test.
+# By default libFuzzer exits with 77 on a crash or a leak (-error_exitcode; 70 on a timeout,
+# 71 on an out-of-memory), and ctest reads 77 as "skipped" (SKIP_RETURN_CODE, meant for "not
+# built" above): a crash would pass unnoticed. Crashes, leaks and timeouts exit 1 here, so
+# every finding fails the test.
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -error_exitcode=1 -timeout_exitcode=1 \
     -artifact_prefix="$work/artifacts/" "$work/new" "$corpus" 2>"$work/log" || {
