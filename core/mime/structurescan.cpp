@@ -178,6 +178,9 @@ StructureScan::Result StructureScan::scan(QByteArrayView bytes, const ParseLimit
     auto cut = [&result](qsizetype offset, Complexity reason) {
         result.cutOffset = offset;
         result.reason = reason;
+        // A cut falls on a line start and a range never spans lines: drop those after it.
+        result.excessParameters.removeIf(
+            [offset](const QPair<qsizetype, qsizetype> &range) { return range.first >= offset; });
         return result;
     };
 

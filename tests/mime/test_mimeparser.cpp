@@ -413,6 +413,20 @@ private Q_SLOTS:
         QCOMPARE(r.cutOffset, qsizetype(12));
     }
 
+    void structureScan_reportsNoParametersPastACut()
+    {
+        ParseLimits limits;
+        limits.maxParameters = 0;
+        limits.maxDepth = 1;
+        const QByteArray raw =
+            "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n"
+            "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n--b--\r\n--a--\r\n";
+        const StructureScan::Result r = StructureScan::scan(raw, limits);
+        QCOMPARE(r.reason, Complexity::TooDeep);
+        QCOMPARE(r.excessParameters.size(), 1);
+        QVERIFY(r.excessParameters.at(0).first < r.cutOffset);
+    }
+
     void structureScan_reportsParametersPastTheLimit()
     {
         ParseLimits limits;
