@@ -31,7 +31,8 @@ QByteArray FetchScope::attributes(bool uid) const
     if (bodySection) {
         QByteArray item = body + *bodySection + ']';
         if (partial)
-            item += '<' + QByteArray::number(partial->first) + '.' + QByteArray::number(partial->second) + '>';
+            item +=
+                '<' + QByteArray::number(partial->first) + '.' + QByteArray::number(partial->second) + '>';
         items << item;
     }
     if (items.size() == (uid ? 1 : 0))
@@ -109,7 +110,8 @@ bool FetchJob::handleUntagged(const Response &response)
         const bool mine = m_uid ? (f->uid && m_set.contains(*f->uid)) : m_set.contains(f->seq);
         if (!mine)
             return false;
-        m_messages << *f;
+        if (m_collect)
+            m_messages << *f;
         Q_EMIT messageFetched(*f);
         return true;
     }

@@ -89,6 +89,9 @@ public:
     void setScope(const FetchScope &scope) { m_scope = scope; }
     /// Not owned; must live until finished().
     void setBodySink(BodySink *sink) { m_sink = sink; }
+    /// false: answers are only announced through messageFetched() and not kept in messages()
+    /// (for a caller that converts each one as it arrives; a FETCH answer is a deep structure).
+    void setCollect(bool collect) { m_collect = collect; }
 
     [[nodiscard]] const QList<Fetch> &messages() const { return m_messages; }
     /// UIDs reported as VANISHED (EARLIER) (with FetchScope::vanished).
@@ -110,6 +113,7 @@ private:
     bool m_uid = true;
     FetchScope m_scope;
     BodySink *m_sink = nullptr;
+    bool m_collect = true;
     QList<Fetch> m_messages;
     UidSet m_vanished;
 };

@@ -289,6 +289,11 @@ Error Database::checkTransactionAlive()
     return {};
 }
 
+void Database::releaseMemory()
+{
+    sqlite3_db_release_memory(m_handle);
+}
+
 Error Database::exec(const QString &sql)
 {
     Statement statement(*this, sql);

@@ -97,6 +97,9 @@ public:
 
     /// Runs one SQL statement with no result rows (for PRAGMAs and maintenance).
     Error exec(const QString &sql);
+    /// Gives the connection's page cache back to the system (an idle second connection need
+    /// not hold its share of the cache).
+    void releaseMemory();
     /// Runs one SQL statement and returns the first column of its first row.
     [[nodiscard]] Result<QVariant> scalar(const QString &sql);
 

@@ -9,12 +9,20 @@
 #include "core/store/messagestore.h"
 #include "core/sync/countjob.h"
 #include "core/sync/headerconversion.h"
+#include "core/sync/storewriter.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace Tidings::Sync {
 
 namespace {
+
+/// The list rows of one header chunk, converted as its answers arrive.
+struct ConvertedChunk {
+    QList<Store::MessageHeader> headers;
+    Error error; ///< the first answer that could not be converted
+};
 
 Imap::UidSet setOf(const QList<quint32> &uids)
 {
@@ -293,17 +301,19 @@ void FolderSync::fetchNextHeaderChunk()
 {
     if (m_finished)
         return;
-    if (m_requestEnd == 0 && m_chunksInFlight == 0) {
+    if (m_requestEnd == 0 && m_chunksInFlight == 0 && m_chunksStoring == 0) {
         checkExpunges();
         return;
     }
     // Keep up to headerPipeline chunks requested; the session sends pipelined UID FETCHes and
     // their answers come back in order, so chunks are stored newest first as before.
     // The first chunk goes alone: the top of the list arrives without the server working on the
-    // next chunks at the same time; from then on headerPipeline chunks are in flight.
+    // next chunks at the same time; from then on headerPipeline chunks are in flight, as long as
+    // no more than headerStoreQueue answered chunks wait for the writer.
     const bool firstStored = m_toFetch.size() < m_fetchTotal;
     const int depth = firstStored ? std::max(1, m_options.headerPipeline) : 1;
-    while (m_requestEnd > 0 && m_chunksInFlight < depth) {
+    while (m_requestEnd > 0 && m_chunksInFlight < depth && (firstStored || m_chunksStoring == 0) &&
+           m_chunksStoring < std::max(1, m_options.headerStoreQueue)) {
         const int size = m_firstChunkRequested ? m_options.headerChunk
                                                : std::min(m_options.headerChunk, m_options.firstHeaderChunk);
         m_firstChunkRequested = true;
@@ -314,7 +324,21 @@ void FolderSync::fetchNextHeaderChunk()
         auto *job = new Imap::FetchJob(m_session);
         job->setUids(setOf(chunk));
         job->setScope(headerScope(m_mode != SyncMode::Plain));
-        connect(job, &Imap::Job::finished, this, [this, job, n] {
+        // Each answer becomes a list row as it is parsed, between reads, and is not kept: the
+        // chunk's end then only sorts and hands the rows on.
+        job->setCollect(false);
+        auto converted = std::make_shared<ConvertedChunk>();
+        converted->headers.reserve(n);
+        connect(job, &Imap::FetchJob::messageFetched, this, [converted](const Imap::Fetch &f) {
+            if (converted->error)
+                return;
+            auto h = headerFromFetch(f);
+            if (auto *e = std::get_if<Error>(&h))
+                converted->error = *e;
+            else
+                converted->headers << std::move(std::get<Store::MessageHeader>(h));
+        });
+        connect(job, &Imap::Job::finished, this, [this, job, n, converted] {
             --m_chunksInFlight;
             if (m_finished)
                 return;
@@ -322,42 +346,72 @@ void FolderSync::fetchNextHeaderChunk()
                 fail(job->error());
                 return;
             }
-            storeHeaderChunk(job->messages(), n);
+            if (converted->error) {
+                fail(converted->error);
+                return;
+            }
+            storeHeaderChunk(std::move(converted->headers), n);
         });
         job->start();
     }
 }
 
-void FolderSync::storeHeaderChunk(const QList<Imap::Fetch> &fetches, qsizetype n)
+void FolderSync::storeHeaderChunk(QList<Store::MessageHeader> headers, qsizetype n)
 {
-    QList<Store::MessageHeader> headers;
-    headers.reserve(fetches.size());
-    for (const Imap::Fetch &f : fetches) {
-        auto h = headerFromFetch(f);
-        if (auto *e = std::get_if<Error>(&h)) {
-            fail(*e);
-            return;
-        }
-        headers << std::move(std::get<Store::MessageHeader>(h));
-    }
     // Newest first inside the chunk, too: the list fills from the top.
     std::sort(headers.begin(), headers.end(),
               [](const Store::MessageHeader &a, const Store::MessageHeader &b) { return a.uid > b.uid; });
-    if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+    QList<quint32> uids;
+    uids.reserve(headers.size());
+    for (const Store::MessageHeader &h : std::as_const(headers))
+        uids << h.uid;
+    if (!m_writer) {
+        if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+            return;
+        headerChunkStored(uids, n);
         return;
+    }
+    // Committed on the writer's thread while the next chunks are read here.
+    ++m_chunksStoring;
+    m_writer->submit(
+        this,
+        [folderId = m_folderId, uidValidity = m_folder.uidValidity,
+         headers = std::move(headers)](Store::Database &db) {
+            return Store::MessageStore(db).upsertHeaders(folderId, uidValidity, headers);
+        },
+        [this, uids, n](const Error &error) {
+            --m_chunksStoring;
+            if (m_failure) {
+                // Failed meanwhile: finished() waited for the chunks still being written.
+                if (m_chunksStoring == 0)
+                    finishFailed();
+                return;
+            }
+            if (m_finished)
+                return;
+            if (storeFailed(error))
+                return;
+            headerChunkStored(uids, n);
+        });
+    fetchNextHeaderChunk(); // the next request goes out while this chunk is written
+}
+
+void FolderSync::headerChunkStored(const QList<quint32> &uidsNewestFirst, qsizetype n)
+{
     QList<quint32> newOnes;
     // Into the ascending cache with one merge per chunk: inserting row by row moved the whole
     // list for every header of a newest-first sync (quadratic: seconds at 100,000).
     const qsizetype before = m_cached.size();
-    for (auto it = headers.crbegin(); it != headers.crend(); ++it) {
-        m_cached << it->uid;
-        if (!m_firstSync && it->uid >= m_cachedUidNext)
-            newOnes.prepend(it->uid);
+    for (auto it = uidsNewestFirst.crbegin(); it != uidsNewestFirst.crend(); ++it) {
+        m_cached << *it;
+        if (!m_firstSync && *it >= m_cachedUidNext)
+            newOnes.prepend(*it);
     }
     std::inplace_merge(m_cached.begin(), m_cached.begin() + before, m_cached.end());
     m_cached.erase(std::unique(m_cached.begin(), m_cached.end()), m_cached.end()); // a UID answered twice
-    m_result.fetched += int(headers.size());
-    // The stored chunk is the newest part of what is left (answers come in request order).
+    m_result.fetched += int(uidsNewestFirst.size());
+    // The stored chunk is the newest part of what is left (answers come in request order, and
+    // the writer commits in the order it was given).
     m_toFetch.remove(m_toFetch.size() - n, n);
     Q_EMIT progress(m_folderId, m_fetchTotal - m_toFetch.size(), m_fetchTotal);
     if (!newOnes.isEmpty()) {
@@ -555,6 +609,17 @@ void FolderSync::fail(const Error &error)
     m_finished = true;
     for (const QMetaObject::Connection &c : std::as_const(m_sessionConnections))
         disconnect(c);
+    m_failure = error;
+    // Chunks the writer still holds are committed (or refused) first: whoever starts the next
+    // sync of this folder reads a store nothing of this one is still writing to.
+    if (m_chunksStoring == 0)
+        finishFailed();
+}
+
+void FolderSync::finishFailed()
+{
+    const Error error = *m_failure;
+    m_failure.reset();
     Q_EMIT finished(error);
 }
 

@@ -15,9 +15,12 @@
 
 namespace Tidings::Store {
 class Database;
-}
+struct MessageHeader;
+} // namespace Tidings::Store
 
 namespace Tidings::Sync {
+
+class StoreWriter;
 
 /// How a folder is brought up to date, chosen from what the session offers.
 enum class SyncMode {
@@ -37,6 +40,9 @@ struct FolderSyncOptions {
     /// written. Chunks are still stored one at a time, newest first. 1: strictly sequential.
     /// The first chunk of a sync is always requested alone.
     int headerPipeline = 3;
+    /// With a StoreWriter, at most this many fetched chunks wait for (or are in) their commit
+    /// before another chunk is requested: memory stays bounded when the disk is the slower side.
+    int headerStoreQueue = 2;
     /// A first sync with at least this many headers to fetch leaves their search indexing to
     /// SearchIndexer (MessageStore::setSearchDeferred); 0 never defers.
     int deferSearchIndexFrom = 1000;
@@ -91,6 +97,11 @@ struct KeptSelection {
 ///   cache untouched from that point.
 /// - The session belongs to the caller (ImapSync); FolderSync only queues jobs on it and
 ///   finishes once, with the first error of any job (a cut connection finishes every job).
+/// - With a StoreWriter (setStoreWriter), header chunks are committed on the writer's thread
+///   while the next ones are read, still one transaction per chunk and newest first; a chunk
+///   counts as cached (UID cache, progress, newMail) only once the writer reports its commit,
+///   and finished() is emitted only after every chunk handed to the writer is committed or
+///   refused, so nothing of this sync is still being written when the next one starts.
 class FolderSync final : public QObject
 {
     Q_OBJECT
@@ -106,6 +117,9 @@ public:
     /// What the previous sync of this folder left on this session (ImapSync keeps it); used only
     /// in plain mode and only while it still holds (see KeptSelection).
     void setKeptSelection(const std::optional<KeptSelection> &kept) { m_kept = kept; }
+    /// Header chunks are written by @p writer (ImapSync's) instead of on this thread. Set before
+    /// start(); the writer must outlive this sync.
+    void setStoreWriter(StoreWriter *writer) { m_writer = writer; }
     /// After a successful plain-mode sync: the selection it leaves, if the session still holds
     /// it unchanged.
     [[nodiscard]] const std::optional<KeptSelection> &keptSelection() const { return m_leaves; }
@@ -129,7 +143,8 @@ private:
     void fetchChangedSince();
     void findNewUids();
     void fetchNextHeaderChunk();
-    void storeHeaderChunk(const QList<Imap::Fetch> &fetches, qsizetype n);
+    void storeHeaderChunk(QList<Store::MessageHeader> headers, qsizetype n);
+    void headerChunkStored(const QList<quint32> &uidsNewestFirst, qsizetype n);
     void checkExpunges();
     void bisect(QList<quint32> slice);
     void bisectNext();
@@ -137,6 +152,7 @@ private:
     void sweepNextChunk();
     void complete();
     void fail(const Error &error);
+    void finishFailed();
     [[nodiscard]] bool storeFailed(const Error &error);
 
     void applyVanished(const Imap::UidSet &uids);
@@ -156,7 +172,10 @@ private:
     QList<quint32> m_cached;    ///< cached UIDs, ascending
     QList<quint32> m_toFetch;   ///< UIDs not yet stored, ascending; fetched from the end
     qsizetype m_requestEnd = 0; ///< m_toFetch[0, m_requestEnd) has not been requested yet
-    int m_chunksInFlight = 0;
+    int m_chunksInFlight = 0;   ///< requested, not yet answered
+    int m_chunksStoring = 0;    ///< answered, handed to the writer, commit not yet reported
+    StoreWriter *m_writer = nullptr;
+    std::optional<Error> m_failure; ///< failed while chunks were still being written
     bool m_firstChunkRequested = false;
     qint64 m_fetchTotal = 0;
     QList<QList<quint32>> m_bisectQueue;

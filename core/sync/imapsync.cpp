@@ -12,6 +12,7 @@
 #include "core/sync/offlinebodies.h"
 #include "core/sync/pendingreplayer.h"
 #include "core/sync/searchindexer.h"
+#include "core/sync/storewriter.h"
 
 #include <QHash>
 #include <QSet>
@@ -30,6 +31,7 @@ ImapSync::ImapSync(Store::Database &db, qint64 accountId, Imap::SessionSettings 
     , m_clock(clock)
     , m_options(options)
     , m_indexer(new SearchIndexer(db, this))
+    , m_writer(new StoreWriter(db, QStringLiteral("imap-store"), this))
 {
     connect(m_indexer, &SearchIndexer::finished, this, &ImapSync::searchIndexComplete);
 }
@@ -418,6 +420,7 @@ void ImapSync::syncNextFolder()
     auto *sync = new FolderSync(m_session, m_db, m_folderQueue.takeFirst(), m_mode, options, this);
     if (m_kept && m_keptFolder == sync->folderId())
         sync->setKeptSelection(m_kept);
+    sync->setStoreWriter(m_writer);
     connect(sync, &FolderSync::progress, this, &ImapSync::progress);
     connect(sync, &FolderSync::newMail, this, &ImapSync::newMail);
     connect(sync, &FolderSync::finished, this, [this, sync](const Error &error) {

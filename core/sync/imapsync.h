@@ -26,6 +26,7 @@ namespace Tidings::Sync {
 
 class PendingReplayer;
 class SearchIndexer;
+class StoreWriter;
 
 struct ImapSyncOptions {
     FolderSyncOptions folder;
@@ -137,6 +138,9 @@ private:
     /// Indexes what a first sync left pending, whenever no request runs (also what a killed
     /// process left: after the first request of the next start).
     SearchIndexer *m_indexer = nullptr;
+    /// Commits header chunks on a thread of its own while the next ones are read (a file
+    /// profile; in memory it writes from this thread's event loop).
+    StoreWriter *m_writer = nullptr;
     /// Plain mode: the folder whose selection the last folder sync left unchanged on m_session.
     qint64 m_keptFolder = 0;
     std::optional<KeptSelection> m_kept;

@@ -47,9 +47,9 @@ inline QString scriptedHeader(quint32 seq, quint32 uid, const QString &subject,
 }
 
 /// A scripted server over implicit TLS playing @p script, a Session to it on a ManualClock, and
-/// an in-memory store with one account whose INBOX is `folder`.
+/// a store (in memory, or in @p profileDir) with one account whose INBOX is `folder`.
 struct ScriptedInbox {
-    explicit ScriptedInbox(const QString &script)
+    explicit ScriptedInbox(const QString &script, const QString &profileDir = QStringLiteral(":memory:"))
         : server(script, Test::ScriptedServer::Transport::ImplicitTls)
     {
         Imap::SessionSettings s;
@@ -62,7 +62,7 @@ struct ScriptedInbox {
         s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
         s.protocolLogFromEnvironment = false;
         session = std::make_unique<Imap::Session>(s, clock);
-        db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
+        db = std::move(Store::Database::open(profileDir)).value();
         Store::Account a;
         a.name = QStringLiteral("t");
         a.email = QStringLiteral("alice@x.org");

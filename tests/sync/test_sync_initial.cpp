@@ -16,6 +16,7 @@
 #include "core/sync/headerconversion.h"
 #include "core/sync/imapsync.h"
 #include "core/sync/searchindexer.h"
+#include "core/sync/storewriter.h"
 #include "tests/support/scriptedserver.h"
 #include "tests/sync/scriptedinbox.h"
 
@@ -100,15 +101,19 @@ class TestSyncInitial final : public QObject
     Q_OBJECT
 
     struct Fixture : TestHelpers::ScriptedInbox {
-        explicit Fixture(const QString &script)
-            : ScriptedInbox(Login + script)
+        explicit Fixture(const QString &script, const QString &profileDir = QStringLiteral(":memory:"))
+            : ScriptedInbox(Login + script, profileDir)
         {}
 
-        Error sync(FolderSyncOptions options)
+        Error sync(FolderSyncOptions options, StoreWriter *writer = nullptr)
         {
             FolderSync fs(session.get(), *db, folder, SyncMode::Plain, options);
+            fs.setStoreWriter(writer);
             QSignalSpy progress(&fs, &FolderSync::progress);
             QSignalSpy done(&fs, &FolderSync::finished);
+            // What the store holds at the very moment the sync says it is over.
+            connect(&fs, &FolderSync::finished, &fs,
+                    [this] { uidsAtFinish = Store::MessageStore(*db).uids(folder, 7).value(); });
             fs.start();
             if (done.isEmpty() && !done.wait(10000))
                 return Error::make(Error::Kind::Timeout, QStringLiteral("no finish"));
@@ -118,6 +123,7 @@ class TestSyncInitial final : public QObject
         }
 
         QList<qint64> progressDone;
+        QList<quint32> uidsAtFinish;
     };
 
     static QString select(quint32 exists)
@@ -221,6 +227,70 @@ private Q_SLOTS:
         QCOMPARE(Store::FolderStore(*f.db).get(f.folder)->uidNext, 0u);
         // Still deferred (the first sync resumes later); the pending row is in the list.
         QCOMPARE(Store::MessageStore(*f.db).pendingSearchCount().value(), 1);
+        QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void headerChunks_throughAThreadedWriter_committedInOrder_newestFirst()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        Fixture f(select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
+                      header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
+                      fetch(QStringLiteral("A005"), QStringLiteral("4")) +
+                      fetch(QStringLiteral("A006"), QStringLiteral("3")) +
+                      fetch(QStringLiteral("A007"), QStringLiteral("2")) +
+                      header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
+                      fetch(QStringLiteral("A008"), QStringLiteral("1")) +
+                      header(3, 3, QStringLiteral("budget three")) + QStringLiteral("S: A006 OK\n") +
+                      header(2, 2, QStringLiteral("budget two")) + QStringLiteral("S: A007 OK\n") +
+                      header(1, 1, QStringLiteral("budget one")) + QStringLiteral("S: A008 OK\n"),
+                  dir.path());
+        QVERIFY(f.login());
+        StoreWriter writer(*f.db, QStringLiteral("test-writer"));
+        QVERIFY(writer.isThreaded());
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        options.headerPipeline = 3;
+        options.deferSearchIndexFrom = 5;
+        QCOMPARE(f.sync(options, &writer), Error());
+        const QStringList problems = f.server.verify();
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join(QStringLiteral("; "))));
+        QCOMPARE(writer.pending(), 0);
+        QCOMPARE(f.uidsAtFinish, (QList<quint32>{1, 2, 3, 4, 5}));
+        QCOMPARE(f.progressDone, (QList<qint64>{1, 2, 3, 4, 5}));
+        Store::MessageStore messages(*f.db);
+        QVERIFY(messages.findByUid(f.folder, 7, 5)->value().id <
+                messages.findByUid(f.folder, 7, 4)->value().id);
+        QVERIFY(messages.findByUid(f.folder, 7, 2)->value().id <
+                messages.findByUid(f.folder, 7, 1)->value().id);
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder)->uidNext, 6u);
+        QCOMPARE(messages.pendingSearchCount().value(), 5);
+        QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
+    }
+
+    void cutWhileAChunkIsWritten_finishesOnlyAfterItsCommit()
+    {
+        // The second chunk's answer is complete when the line drops: it is in the writer's
+        // hands, and the sync reports the cut only once that chunk is committed, so nothing of
+        // this sync is still being written when the next one reads the store.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        Fixture f(select(3) + fetch(QStringLiteral("A004"), QStringLiteral("3")) +
+                      header(3, 3, QStringLiteral("three")) + QStringLiteral("S: A004 OK\n") +
+                      fetch(QStringLiteral("A005"), QStringLiteral("2")) +
+                      fetch(QStringLiteral("A006"), QStringLiteral("1")) +
+                      header(2, 2, QStringLiteral("two")) + QStringLiteral("S: A005 OK\n") +
+                      QStringLiteral("X\n"),
+                  dir.path());
+        QVERIFY(f.login());
+        StoreWriter writer(*f.db, QStringLiteral("test-writer"));
+        FolderSyncOptions options;
+        options.headerChunk = 1;
+        const Error cut = f.sync(options, &writer);
+        QVERIFY(cut.kind == Error::Kind::Network || cut.kind == Error::Kind::Protocol);
+        QCOMPARE(writer.pending(), 0);
+        QCOMPARE(f.uidsAtFinish, (QList<quint32>{2, 3}));
+        QCOMPARE(Store::FolderStore(*f.db).get(f.folder)->uidNext, 0u); // incomplete: resumes later
         QCOMPARE(f.db->integrityCheck().value(), QStringLiteral("ok"));
     }
 

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#include "core/sync/storewriter.h"
+
+#include <QThread>
+
+namespace Tidings::Sync {
+
+/// The writer's side: opens its connection on first use, on its own thread, and runs the jobs
+/// posted to it in order.
+class StoreWriter::Worker final : public QObject
+{
+public:
+    Worker(QString profileDir, Store::Database::Options options)
+        : m_profileDir(std::move(profileDir))
+        , m_options(std::move(options))
+    {}
+
+    void run(const Job &job)
+    {
+        if (!m_db && !m_openError) {
+            auto opened = Store::Database::open(m_profileDir, m_options);
+            if (opened)
+                m_db = std::move(opened).value();
+            else
+                m_openError = opened.error();
+        }
+        job(m_db.get(), m_openError);
+        // The queue ran empty: the page cache of an idle writer goes back to the system (the
+        // owner's connection keeps its own).
+        if (--m_queued == 0 && m_db)
+            m_db->releaseMemory();
+        // A failed open is retried with the next piece of work (the disk may have recovered).
+        m_openError = Error();
+    }
+
+    std::atomic<int> m_queued{0};
+
+private:
+    QString m_profileDir;
+    Store::Database::Options m_options;
+    std::unique_ptr<Store::Database> m_db;
+    Error m_openError;
+};
+
+StoreWriter::StoreWriter(Store::Database &db, const QString &name, QObject *parent)
+    : QObject(parent)
+    , m_db(db)
+{
+    if (db.isInMemory())
+        return;
+    m_worker = new Worker(db.profileDir(), db.options());
+    m_thread = new QThread(this);
+    m_thread->setObjectName(name);
+    m_worker->moveToThread(m_thread);
+    // The worker's connection is closed on the thread that opened it.
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread->start();
+}
+
+StoreWriter::~StoreWriter()
+{
+    if (m_thread) {
+        m_thread->quit();
+        m_thread->wait();
+    }
+}
+
+void StoreWriter::enqueue(Job job)
+{
+    if (!m_thread) {
+        // In memory: the owner's connection, from the event loop, in order.
+        QMetaObject::invokeMethod(
+            this, [this, job = std::move(job)] { job(&m_db, Error()); }, Qt::QueuedConnection);
+        return;
+    }
+    ++m_worker->m_queued;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, job = std::move(job)] { worker->run(job); }, Qt::QueuedConnection);
+}
+
+void StoreWriter::deliver(std::function<void()> callback)
+{
+    // From the worker's thread: the writer outlives its thread (the destructor joins it), so
+    // posting to it is safe; its own posted events go with it.
+    QMetaObject::invokeMethod(this, std::move(callback), Qt::QueuedConnection);
+}
+
+} // namespace Tidings::Sync
