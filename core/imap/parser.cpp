@@ -1562,9 +1562,10 @@ std::optional<QDateTime> ResponseReader::internalDate(QByteArrayView t)
     // "17-Jul-1996 02:44:25 -0700"; the day may be " 1" or "1".
     while (!t.isEmpty() && t.front() == ' ')
         t = t.sliced(1);
+    // Every field has at most four digits (the year): more would overflow int.
     auto digits = [](QByteArrayView v, int &out) {
         out = 0;
-        if (v.isEmpty())
+        if (v.isEmpty() || v.size() > 4)
             return false;
         for (char c : v) {
             if (c < '0' || c > '9')
@@ -1574,7 +1575,7 @@ std::optional<QDateTime> ResponseReader::internalDate(QByteArrayView t)
         return true;
     };
     const qsizetype dash1 = t.indexOf('-');
-    if (dash1 < 1 || t.size() < dash1 + 1 + 3 + 1 + 4 + 1 + 8 + 1 + 5)
+    if (dash1 < 1 || dash1 > 2 || t.size() < dash1 + 1 + 3 + 1 + 4 + 1 + 8 + 1 + 5)
         return std::nullopt;
     int day = 0, year = 0, hour = 0, minute = 0, second = 0, zone = 0;
     static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";

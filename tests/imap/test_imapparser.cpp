@@ -482,6 +482,21 @@ private Q_SLOTS:
         QCOMPARE(f.bodyStructure->lines, 92u);
     }
 
+    void fetch_internalDateWithOverlongNumbers_isDroppedNotOverflowed_data()
+    {
+        QTest::addColumn<QByteArray>("date");
+        QTest::newRow("day of eleven digits") << QByteArray("04964817907-Jul-1996 02:44:25 -0700");
+        QTest::newRow("day of three digits") << QByteArray("017-Jul-1996 02:44:25 -0700");
+    }
+
+    void fetch_internalDateWithOverlongNumbers_isDroppedNotOverflowed()
+    {
+        QFETCH(QByteArray, date);
+        const auto f = as<Fetch>(QByteArray("* 3 FETCH (INTERNALDATE \"" + date + "\" UID 9)\r\n"));
+        QVERIFY(!f.internalDate);
+        QCOMPARE(f.uid, 9u);
+    }
+
     void fetch_uidModSeqGmailItems()
     {
         const auto f =
