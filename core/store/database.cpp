@@ -332,6 +332,24 @@ Result<QString> Database::integrityCheck()
         if (!query.exec(QStringLiteral("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')")))
             problems << QStringLiteral("full-text index: ") + query.lastError().databaseText();
     }
+    if (m_schemaVersion >= 6) {
+        // The Message-ID lookup table against the rows it stands for (schema 6): every message
+        // with a Message-ID that is not waiting for its search index, and nothing else.
+        QSqlQuery query(m_db);
+        query.setForwardOnly(true);
+        static const QString indexed =
+            QStringLiteral("SELECT message_id, id FROM messages m WHERE message_id IS NOT NULL "
+                           "AND NOT EXISTS (SELECT 1 FROM search_pending p WHERE p.message_id = m.id)");
+        static const QString held = QStringLiteral("SELECT message_id, id FROM message_ids");
+        if (!query.exec(QStringLiteral("SELECT (SELECT count(*) FROM (%1 EXCEPT %2)), "
+                                       "(SELECT count(*) FROM (%2 EXCEPT %1))")
+                            .arg(indexed, held)))
+            return storageError(QStringLiteral("checking message_ids"), query);
+        if (query.next() && (query.value(0).toLongLong() != 0 || query.value(1).toLongLong() != 0))
+            problems << QStringLiteral("Message-ID index: %1 messages missing, %2 entries stale")
+                            .arg(query.value(0).toLongLong())
+                            .arg(query.value(1).toLongLong());
+    }
     {
         QSqlQuery query(m_db);
         query.setForwardOnly(true);

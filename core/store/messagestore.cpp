@@ -533,9 +533,14 @@ Result<std::optional<StoredMessage>> MessageStore::findByUid(qint64 folderId, qu
 
 Result<QList<StoredMessage>> MessageStore::findByMessageId(const QString &messageId)
 {
+    // message_ids holds every message that is not waiting for its search index (schema 6); the
+    // few that are, right after a large first sync, are looked at directly.
     Statement q(m_db, QLatin1String(kColumns) +
-                          QStringLiteral(" WHERE message_id = ? ORDER BY sort_date DESC, id DESC"));
-    q.bind(messageId);
+                          QStringLiteral(" WHERE id IN (SELECT id FROM message_ids WHERE message_id = ? "
+                                         "UNION ALL SELECT m.id FROM search_pending p "
+                                         "JOIN messages m ON m.id = p.message_id WHERE m.message_id = ?) "
+                                         "ORDER BY sort_date DESC, id DESC"));
+    q.bind(messageId).bind(messageId);
     if (Error e = q.exec())
         return e;
     QList<StoredMessage> out;
@@ -643,6 +648,15 @@ Result<int> MessageStore::indexPendingSearch(int batch)
                              "WHERE p.message_id <= ? ORDER BY p.message_id"));
     index.bind(upTo);
     if (Error e = index.exec())
+        return e;
+    // Their Message-IDs join the lookup table in the same transaction (schema 6), in key order.
+    Statement ids(m_db, QStringLiteral("INSERT OR IGNORE INTO message_ids (message_id, id) "
+                                       "SELECT m.message_id, m.id FROM search_pending p "
+                                       "JOIN messages m ON m.id = p.message_id "
+                                       "WHERE p.message_id <= ? AND m.message_id IS NOT NULL "
+                                       "ORDER BY m.message_id, m.id"));
+    ids.bind(upTo);
+    if (Error e = ids.exec())
         return e;
     Statement done(m_db, QStringLiteral("DELETE FROM search_pending WHERE message_id <= ?"));
     done.bind(upTo);

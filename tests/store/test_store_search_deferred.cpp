@@ -3,9 +3,12 @@
 // Deferred search indexing (schema 5): messages of a folder in search_deferred mode are listed at
 // once, noted in search_pending, and indexed in batches by indexPendingSearch; the index and its
 // content view agree at every commit, also when a pending message changes, loses its text or
-// goes, and the notes survive a restart.
+// goes, and the notes survive a restart. The Message-ID lookup table (schema 6) leaves pending
+// messages to the same pass, and a lookup finds them at every moment.
 #include "storetestutil.h"
 
+#include <QDir>
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -172,6 +175,100 @@ private Q_SLOTS:
         while (messages.indexPendingSearch(7).value() > 0) {
         }
         QCOMPARE(messages.search(QStringLiteral("survivor"), 100)->size(), 50);
+    }
+
+    void messageIdLookup_findsPendingMessages_andTheirEntriesComeWithThePass()
+    {
+        MessageStore messages(*m_db);
+        STORE_OK(messages.setSearchDeferred(m_inbox, true));
+        QList<MessageHeader> headers = numbered(1, 3, QStringLiteral("thread"));
+        for (MessageHeader &h : headers)
+            h.messageId = QStringLiteral("<m%1@example.org>").arg(h.uid);
+        headers[0].messageId = headers[1].messageId; // two copies of one message
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, headers));
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 0);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m2@example.org>"))->size(), 2);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m1@example.org>"))->size(), 1);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+
+        QCOMPARE(messages.indexPendingSearch(2).value(), 2);
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 2);
+        // Both copies of <m2> indexed, <m1> still pending: each found once.
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m2@example.org>"))->size(), 2);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m1@example.org>"))->size(), 1);
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        QCOMPARE(messages.indexPendingSearch(2).value(), 1);
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 3);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m2@example.org>"))->size(), 2);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m1@example.org>"))->first().header.uid, 1u);
+
+        // Indexed rows follow their Message-ID when it changes, and go with the row.
+        MessageHeader changed = headers[2];
+        changed.messageId = QStringLiteral("<renamed@example.org>");
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, {changed}));
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m1@example.org>"))->size(), 0);
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<renamed@example.org>"))->size(), 1);
+        STORE_OK(messages.expungeUids(m_inbox, 100, {1, 3}));
+        QCOMPARE(messages.findByMessageId(QStringLiteral("<m2@example.org>"))->size(), 1);
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 1);
+
+        // Not deferred: an entry with the row.
+        STORE_OK(messages.setSearchDeferred(m_inbox, false));
+        MessageHeader later = header(9, QStringLiteral("later"));
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, {later}));
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 2);
+        QCOMPARE(messages.findByMessageId(later.messageId)->size(), 1);
+    }
+
+    void messageIdIndex_brokenByHand_isReportedByTheIntegrityCheck()
+    {
+        MessageStore messages(*m_db);
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, numbered(1, 2, QStringLiteral("x"))));
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        STORE_OK(m_db->exec(
+            QStringLiteral("DELETE FROM message_ids WHERE id = (SELECT min(id) FROM message_ids)")));
+        QVERIFY(integrity(*m_db).contains(QStringLiteral("Message-ID index: 1 messages missing")));
+        STORE_OK(m_db->exec(QStringLiteral("INSERT INTO message_ids VALUES ('<ghost@example.org>', 999)")));
+        QVERIFY(integrity(*m_db).contains(QStringLiteral("1 entries stale")));
+        m_db.reset(); // cleanup() would fail on the damage made here on purpose
+    }
+
+    void migration6_fillsTheLookupTable_fromExistingRows_exceptPendingOnes()
+    {
+        // A profile written by the previous schema (migrations 1 to 5), then opened by this one.
+        QTemporaryDir schema5;
+        QTemporaryDir dir;
+        QVERIFY(schema5.isValid() && dir.isValid());
+        const QDir resources(QStringLiteral(":/tidings/store/schema"));
+        for (const QString &name : resources.entryList({QStringLiteral("*.sql")})) {
+            if (name.left(4).toInt() <= 5)
+                QVERIFY(QFile::copy(resources.filePath(name), schema5.filePath(name)));
+        }
+        m_db.reset();
+        {
+            Database::Options options;
+            options.migrationsDir = schema5.path();
+            auto db = openOrFail(dir.path(), options);
+            QVERIFY(db);
+            QCOMPARE(db->schemaVersion(), 5);
+            const qint64 account = addAccount(*db, QStringLiteral("alice"));
+            const qint64 inbox = addFolder(*db, account, "INBOX", 100);
+            const qint64 sent = addFolder(*db, account, "Sent", 5);
+            MessageStore messages(*db);
+            STORE_OK(messages.upsertHeaders(sent, 5, numbered(1, 3, QStringLiteral("sent"))));
+            STORE_OK(messages.setSearchDeferred(inbox, true));
+            STORE_OK(messages.upsertHeaders(inbox, 100, numbered(1, 4, QStringLiteral("inbox"))));
+        }
+        m_db = openOrFail(dir.path());
+        QVERIFY(m_db);
+        QCOMPARE(m_db->schemaVersion(), 6);
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 3); // the pending 4 wait
+        QCOMPARE(integrity(*m_db), QStringLiteral("ok"));
+        MessageStore messages(*m_db);
+        QCOMPARE(messages.findByMessageId(header(2, QStringLiteral("inbox 2")).messageId)->size(), 1);
+        while (messages.indexPendingSearch(3).value() > 0) {
+        }
+        QCOMPARE(count(*m_db, QStringLiteral("SELECT count(*) FROM message_ids")), 7);
     }
 };
 
