@@ -22,6 +22,15 @@ bool spin(const std::function<bool()> &done)
     return QTest::qWaitFor(done, 10000);
 }
 
+/// A store with an empty table test_notes (in memory, or in @p dir).
+std::unique_ptr<Store::Database> openWithNotes(const QString &dir)
+{
+    auto db = std::move(Store::Database::open(dir)).value();
+    if (Error e = db->exec(QStringLiteral("CREATE TABLE test_notes (value INTEGER)")))
+        qFatal("%s", qPrintable(e.toString()));
+    return db;
+}
+
 Error insertNote(Store::Database &db, int value)
 {
     return db.exec(QStringLiteral("INSERT INTO test_notes VALUES (%1)").arg(value));
@@ -38,8 +47,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        auto db = std::move(Store::Database::open(dir.path())).value();
-        QCOMPARE(db->exec(QStringLiteral("CREATE TABLE test_notes (value INTEGER)")), Error());
+        auto db = openWithNotes(dir.path());
         StoreWriter writer(*db, QStringLiteral("test-writer"));
         QVERIFY(writer.isThreaded());
         QObject context;
@@ -77,8 +85,7 @@ private Q_SLOTS:
 
     void inMemory_runsOnTheOwnersEventLoop_inOrder_neverInsideSubmit()
     {
-        auto db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
-        QCOMPARE(db->exec(QStringLiteral("CREATE TABLE test_notes (value INTEGER)")), Error());
+        auto db = openWithNotes(QStringLiteral(":memory:"));
         StoreWriter writer(*db, QStringLiteral("test-writer"));
         QVERIFY(!writer.isThreaded());
         QObject context;
@@ -107,8 +114,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        auto db = std::move(Store::Database::open(dir.path())).value();
-        QCOMPARE(db->exec(QStringLiteral("CREATE TABLE test_notes (value INTEGER)")), Error());
+        auto db = openWithNotes(dir.path());
         StoreWriter writer(*db, QStringLiteral("test-writer"));
         bool called = false;
         {

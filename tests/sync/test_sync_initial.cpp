@@ -140,22 +140,29 @@ class TestSyncInitial final : public QObject
             .arg(exists + 1);
     }
 
+    /// Five headers in chunks of one: the first chunk goes alone; then the server reads three
+    /// UID FETCH commands before it answers the first of them.
+    static QString fiveHeadersPipelined()
+    {
+        return select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
+               header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
+               fetch(QStringLiteral("A005"), QStringLiteral("4")) +
+               fetch(QStringLiteral("A006"), QStringLiteral("3")) +
+               fetch(QStringLiteral("A007"), QStringLiteral("2")) +
+               header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
+               fetch(QStringLiteral("A008"), QStringLiteral("1")) +
+               header(3, 3, QStringLiteral("budget three")) + QStringLiteral("S: A006 OK\n") +
+               header(2, 2, QStringLiteral("budget two")) + QStringLiteral("S: A007 OK\n") +
+               header(1, 1, QStringLiteral("budget one")) + QStringLiteral("S: A008 OK\n");
+    }
+
 private Q_SLOTS:
     void headerChunks_pipelinedThreeDeep_storedNewestFirst_indexDeferredThenComplete()
     {
         // The first chunk goes alone; then the server reads three UID FETCH commands before it
         // answers the first of them: a client that waited for each chunk's OK would never get
         // an answer.
-        Fixture f(select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
-                  header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
-                  fetch(QStringLiteral("A005"), QStringLiteral("4")) +
-                  fetch(QStringLiteral("A006"), QStringLiteral("3")) +
-                  fetch(QStringLiteral("A007"), QStringLiteral("2")) +
-                  header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
-                  fetch(QStringLiteral("A008"), QStringLiteral("1")) +
-                  header(3, 3, QStringLiteral("budget three")) + QStringLiteral("S: A006 OK\n") +
-                  header(2, 2, QStringLiteral("budget two")) + QStringLiteral("S: A007 OK\n") +
-                  header(1, 1, QStringLiteral("budget one")) + QStringLiteral("S: A008 OK\n"));
+        Fixture f(fiveHeadersPipelined());
         QVERIFY(f.login());
         FolderSyncOptions options;
         options.headerChunk = 1;
@@ -234,17 +241,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        Fixture f(select(5) + fetch(QStringLiteral("A004"), QStringLiteral("5")) +
-                      header(5, 5, QStringLiteral("budget five")) + QStringLiteral("S: A004 OK\n") +
-                      fetch(QStringLiteral("A005"), QStringLiteral("4")) +
-                      fetch(QStringLiteral("A006"), QStringLiteral("3")) +
-                      fetch(QStringLiteral("A007"), QStringLiteral("2")) +
-                      header(4, 4, QStringLiteral("budget four")) + QStringLiteral("S: A005 OK\n") +
-                      fetch(QStringLiteral("A008"), QStringLiteral("1")) +
-                      header(3, 3, QStringLiteral("budget three")) + QStringLiteral("S: A006 OK\n") +
-                      header(2, 2, QStringLiteral("budget two")) + QStringLiteral("S: A007 OK\n") +
-                      header(1, 1, QStringLiteral("budget one")) + QStringLiteral("S: A008 OK\n"),
-                  dir.path());
+        Fixture f(fiveHeadersPipelined(), dir.path());
         QVERIFY(f.login());
         StoreWriter writer(*f.db, QStringLiteral("test-writer"));
         QVERIFY(writer.isThreaded());
