@@ -39,10 +39,10 @@ struct FolderSyncOptions {
     /// pipelined, RFC 9051 §5.5), so the server prepares the next chunk while this one is
     /// written. Chunks are still stored one at a time, newest first. 1: strictly sequential.
     /// The first chunk of a sync is always requested alone.
-    int headerPipeline = 3;
+    int headerPipeline = 6;
     /// With a StoreWriter, at most this many fetched chunks wait for (or are in) their commit
     /// before another chunk is requested: memory stays bounded when the disk is the slower side.
-    int headerStoreQueue = 2;
+    int headerStoreQueue = 6;
     /// A first sync with at least this many headers to fetch leaves their search indexing to
     /// SearchIndexer (MessageStore::setSearchDeferred); 0 never defers.
     int deferSearchIndexFrom = 1000;

@@ -3,6 +3,9 @@
 #include "core/sync/storewriter.h"
 
 #include <QThread>
+#include <QTimer>
+
+#include <chrono>
 
 namespace Tidings::Sync {
 
@@ -18,6 +21,8 @@ public:
 
     void run(const Job &job)
     {
+        if (m_idle)
+            m_idle->stop();
         if (!m_db && !m_openError) {
             auto opened = Store::Database::open(m_profileDir, m_options);
             if (opened)
@@ -26,10 +31,21 @@ public:
                 m_openError = opened.error();
         }
         job(m_db.get(), m_openError);
-        // The queue ran empty: the page cache of an idle writer goes back to the system (the
-        // owner's connection keeps its own).
-        if (--m_queued == 0 && m_db)
-            m_db->releaseMemory();
+        // Idle for a while: the page cache goes back to the system (the owner's connection
+        // keeps its own). Not at once: during a sync the queue runs empty between nearly every
+        // two chunks, and a dropped cache made each chunk read its index pages again.
+        if (--m_queued == 0 && m_db) {
+            if (!m_idle) {
+                m_idle = new QTimer(this); // on this thread, like the worker
+                m_idle->setSingleShot(true);
+                m_idle->setInterval(kIdleRelease);
+                connect(m_idle, &QTimer::timeout, this, [this] {
+                    if (m_db)
+                        m_db->releaseMemory();
+                });
+            }
+            m_idle->start();
+        }
         // A failed open is retried with the next piece of work (the disk may have recovered).
         m_openError = Error();
     }
@@ -37,6 +53,8 @@ public:
     std::atomic<int> m_queued{0};
 
 private:
+    static constexpr std::chrono::seconds kIdleRelease{10};
+    QTimer *m_idle = nullptr;
     QString m_profileDir;
     Store::Database::Options m_options;
     std::unique_ptr<Store::Database> m_db;

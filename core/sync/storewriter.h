@@ -32,8 +32,8 @@ namespace Tidings::Sync {
 /// - the destructor waits for the piece being written (a transaction completes or rolls back
 ///   as a whole) and drops what has not started: none of it was committed, and callers keep
 ///   nothing that depends on it before their `done` ran.
-/// The writer's connection gives its page cache back whenever the queue runs empty, so an idle
-/// writer holds no memory beyond the connection itself.
+/// The writer's connection gives its page cache back once it has been idle for ten seconds, so
+/// an idle writer holds no memory beyond the connection itself.
 class StoreWriter final : public QObject
 {
     Q_OBJECT
