@@ -536,11 +536,12 @@ Result<QList<StoredMessage>> MessageStore::findByMessageId(const QString &messag
     // message_ids holds every message that is not waiting for its search index (schema 6); the
     // few that are, right after a large first sync, are looked at directly. CROSS JOIN keeps
     // SQLite walking search_pending (mostly empty) rather than scanning every message.
-    Statement q(m_db, QLatin1String(kColumns) +
-                          QStringLiteral(" WHERE id IN (SELECT id FROM message_ids WHERE message_id = ? "
-                                         "UNION ALL SELECT m.id FROM search_pending p "
-                                         "CROSS JOIN messages m ON m.id = p.message_id WHERE m.message_id = ?) "
-                                         "ORDER BY sort_date DESC, id DESC"));
+    Statement q(m_db,
+                QLatin1String(kColumns) +
+                    QStringLiteral(" WHERE id IN (SELECT id FROM message_ids WHERE message_id = ? "
+                                   "UNION ALL SELECT m.id FROM search_pending p "
+                                   "CROSS JOIN messages m ON m.id = p.message_id WHERE m.message_id = ?) "
+                                   "ORDER BY sort_date DESC, id DESC"));
     q.bind(messageId).bind(messageId);
     if (Error e = q.exec())
         return e;
