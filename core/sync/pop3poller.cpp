@@ -8,10 +8,10 @@
 #include "core/store/messagestore.h"
 #include "core/store/partstore.h"
 #include "core/store/pop3store.h"
+#include "core/sync/storewriter.h"
 
 #include <QCryptographicHash>
 #include <QHash>
-#include <QThread>
 
 #include <memory>
 
@@ -62,7 +62,6 @@ QString contentKey(const QByteArray &raw)
 
 /// A commit group on its way to the writer.
 struct Pop3Poller::Group {
-    quint64 generation = 0;
     qint64 folderId = 0;
     bool markRead = false;
     QList<Download> downloads; // uidl is the key: the UIDL, or the content hash without UIDL
@@ -70,69 +69,36 @@ struct Pop3Poller::Group {
 
 /// What the writer did with a group.
 struct Pop3Poller::GroupOutcome {
-    quint64 generation = 0;
-    Error error;
-    QList<std::pair<int, QString>> messages; // message number, key, in group order
-    QList<Store::Pop3Stored> stored;         // one per message when !error
-};
-
-/// Stores a group with its list rows (Pop3Store::storeMessages: one Full
-/// transaction, the bytes in one pack synced before the commit). For a file profile it lives on
-/// the poller's writer thread and opens its own connection there on first use (a Database
-/// belongs to the thread that opened it); for an in-memory one it uses the poller's database
-/// on the poller's thread.
-class Pop3Poller::Writer final : public QObject
-{
-public:
-    Writer(Store::Database *shared, QString profileDir, Store::Database::Options options)
-        : m_shared(shared)
-        , m_profileDir(std::move(profileDir))
-        , m_options(std::move(options))
+    GroupOutcome() = default;
+    explicit GroupOutcome(Error e) // the writer's connection could not be opened
+        : error(std::move(e))
     {}
-
-    GroupOutcome store(const Group &group)
-    {
-        GroupOutcome out;
-        out.generation = group.generation;
-        QList<Store::Pop3Download> downloads;
-        downloads.reserve(group.downloads.size());
-        out.messages.reserve(group.downloads.size());
-        for (const Download &d : group.downloads) {
-            // The list row from the header block only (the indexer parses bodies later), here:
-            // the network thread is the busier one during a download.
-            Store::MessageHeader header = listHeaderFromRaw(d.raw, d.received);
-            if (group.markRead)
-                header.flags |= Store::MessageFlag::Seen;
-            downloads.append(Store::Pop3Download{d.uidl, std::move(header), d.raw});
-            out.messages.append({d.message, d.uidl});
-        }
-        Store::Database *db = m_shared;
-        if (!db) {
-            if (!m_own) {
-                auto opened = Store::Database::open(m_profileDir, m_options);
-                if (!opened) {
-                    out.error = opened.error();
-                    return out;
-                }
-                m_own = std::move(opened).value();
-            }
-            db = m_own.get();
-        }
-        Store::Result<QList<Store::Pop3Stored>> stored =
-            Store::Pop3Store(*db).storeMessages(group.folderId, downloads);
-        if (!stored)
-            out.error = stored.error();
-        else
-            out.stored = std::move(stored).value();
-        return out;
-    }
-
-private:
-    Store::Database *m_shared = nullptr;
-    QString m_profileDir;
-    Store::Database::Options m_options;
-    std::unique_ptr<Store::Database> m_own;
+    Error error;
+    QList<Store::Pop3Stored> stored; // one per message when !error
 };
+
+/// Stores a group with its list rows (Pop3Store::storeMessages: one Full transaction, the
+/// bytes in one pack synced before the commit); runs on the poller's StoreWriter.
+Pop3Poller::GroupOutcome Pop3Poller::storeGroup(Store::Database &db, const Group &group)
+{
+    QList<Store::Pop3Download> downloads;
+    downloads.reserve(group.downloads.size());
+    for (const Download &d : group.downloads) {
+        // The list row from the header block only (the indexer parses bodies later), here:
+        // the network thread is the busier one during a download.
+        Store::MessageHeader header = listHeaderFromRaw(d.raw, d.received);
+        if (group.markRead)
+            header.flags |= Store::MessageFlag::Seen;
+        downloads.append(Store::Pop3Download{d.uidl, std::move(header), d.raw});
+    }
+    Store::Result<QList<Store::Pop3Stored>> stored =
+        Store::Pop3Store(db).storeMessages(group.folderId, downloads);
+    if (!stored)
+        return GroupOutcome(stored.error());
+    GroupOutcome out;
+    out.stored = std::move(stored).value();
+    return out;
+}
 
 Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings settings,
                        Pop3PollOptions options, Clock &clock, QObject *parent)
@@ -159,17 +125,8 @@ Pop3Poller::Pop3Poller(Store::Database &db, qint64 accountId, Pop3::Settings set
     });
     connect(m_searchIndexer, &SearchIndexer::finished, this,
             [this](qint64, const Error &error) { Q_EMIT indexingFinished(m_bodiesIndexed, error); });
-    if (db.isInMemory()) {
-        m_writer = new Writer(&db, QString(), db.options());
-    } else {
-        m_writer = new Writer(nullptr, db.profileDir(), db.options());
-        m_writerThread = new QThread(this);
-        m_writerThread->setObjectName(QStringLiteral("pop3-store"));
-        m_writer->moveToThread(m_writerThread);
-        // The writer's connection is closed on the thread that opened it.
-        connect(m_writerThread, &QThread::finished, m_writer, &QObject::deleteLater);
-        m_writerThread->start();
-    }
+    // For a file profile the groups are stored on a thread of its own with its own connection.
+    m_writer = new StoreWriter(db, QStringLiteral("pop3-store"), this);
 }
 
 Pop3Poller::~Pop3Poller()
@@ -179,14 +136,9 @@ Pop3Poller::~Pop3Poller()
         m_session->abort();
         delete m_session.data();
     }
-    if (m_writerThread) {
-        // A group being committed completes (or not) atomically; queued ones are dropped, and
-        // nothing was deleted on the server for any of them.
-        m_writerThread->quit();
-        m_writerThread->wait();
-    } else {
-        delete m_writer;
-    }
+    // A group being committed completes (or not) atomically; queued ones are dropped, and
+    // nothing was deleted on the server for any of them.
+    delete m_writer;
 }
 
 void Pop3Poller::start()
@@ -552,7 +504,6 @@ void Pop3Poller::flush()
     if (m_pending.isEmpty())
         return;
     Group group;
-    group.generation = m_generation;
     group.folderId = m_inbox;
     group.markRead = m_options.markRead;
     group.downloads.reserve(m_pending.size());
@@ -578,37 +529,33 @@ void Pop3Poller::flush()
         return;
     ++m_groupsInFlight;
     m_messagesInFlight += int(group.downloads.size());
-    if (!m_writerThread) {
-        onGroupStored(m_writer->store(group));
-        return;
-    }
     // Nothing happens for these messages until the writer reports their commit.
-    QMetaObject::invokeMethod(
-        m_writer,
-        [writer = m_writer, poller = this, group = std::move(group)] {
-            GroupOutcome outcome = writer->store(group);
-            // The poller joins this thread before it is destroyed, so it is alive here.
-            QMetaObject::invokeMethod(
-                poller, [poller, outcome = std::move(outcome)] { poller->onGroupStored(outcome); },
-                Qt::QueuedConnection);
-        },
-        Qt::QueuedConnection);
+    QList<std::pair<int, QString>> messages; // message number, key, in group order
+    messages.reserve(group.downloads.size());
+    for (const Download &d : std::as_const(group.downloads))
+        messages.append({d.message, d.uidl});
+    m_writer->submit(
+        this, [group = std::move(group)](Store::Database &db) { return storeGroup(db, group); },
+        [this, generation = m_generation, messages](const GroupOutcome &outcome) {
+            onGroupStored(generation, messages, outcome);
+        });
 }
 
-void Pop3Poller::onGroupStored(const GroupOutcome &outcome)
+void Pop3Poller::onGroupStored(quint64 generation, const QList<std::pair<int, QString>> &messages,
+                               const GroupOutcome &outcome)
 {
-    if (outcome.generation != m_generation || m_done)
+    if (generation != m_generation || m_done)
         return;
     --m_groupsInFlight;
-    m_messagesInFlight -= int(outcome.messages.size());
+    m_messagesInFlight -= int(messages.size());
     if (outcome.error) {
         // Not committed: these stay unknown here and on the server, the next poll gets them.
         fail(outcome.error);
         return;
     }
     // From here on the messages are on disk: DELE is allowed.
-    for (qsizetype i = 0; i < outcome.messages.size(); ++i) {
-        const auto &[message, key] = outcome.messages.at(i);
+    for (qsizetype i = 0; i < messages.size(); ++i) {
+        const auto &[message, key] = messages.at(i);
         if (key.startsWith(kHashPrefix))
             m_knownHashes.insert(key);
         if (outcome.stored.at(i).isNew)

@@ -21,14 +21,14 @@
 #include <memory>
 #include <variant>
 
-class QThread;
-
 namespace Tidings::Store {
 class Database;
 struct MessageHeader;
 } // namespace Tidings::Store
 
 namespace Tidings::Sync {
+
+class StoreWriter;
 
 /// What the person chose for a POP3 account (docs/outbox.md, "POP3 polling").
 struct Pop3PollOptions {
@@ -155,7 +155,6 @@ private:
         QByteArray raw;
         QDateTime received; // when the RETR ended: the list row's date when the message has none
     };
-    class Writer;
     struct Group;
     struct GroupOutcome;
 
@@ -166,7 +165,9 @@ private:
     void feed();
     void retrieve(int message, const QString &uidl);
     void flush();
-    void onGroupStored(const GroupOutcome &outcome);
+    static GroupOutcome storeGroup(Store::Database &db, const Group &group);
+    void onGroupStored(quint64 generation, const QList<std::pair<int, QString>> &messages,
+                       const GroupOutcome &outcome);
     void fail(Error error);
     void dele(int message, const QString &key);
     void maybeQuit();
@@ -186,9 +187,9 @@ private:
     bool m_running = false; // start() was called
 
     // Stores the commit groups: on a thread of its own with its own connection for a file
-    // profile, so the next group downloads while one commits; inline for an in-memory one.
-    QThread *m_writerThread = nullptr;
-    Writer *m_writer = nullptr;
+    // profile, so the next group downloads while one commits; from the event loop for an
+    // in-memory one.
+    StoreWriter *m_writer = nullptr;
 
     // One poll's state.
     QPointer<Pop3::Session> m_session;
