@@ -17,15 +17,15 @@ struct FetchScope {
     bool flags = false;
     bool envelope = false;
     bool bodyStructure = false;
-    bool size = false;          ///< RFC822.SIZE
+    bool size = false; ///< RFC822.SIZE
     bool internalDate = false;
-    bool modSeq = false;        ///< MODSEQ (RFC 7162 §3.1.4)
+    bool modSeq = false; ///< MODSEQ (RFC 7162 §3.1.4)
     /// BODY.PEEK[HEADER.FIELDS (...)] for these header names (empty = not fetched).
     QList<QByteArray> headerFields;
     /// BODY.PEEK[section]<origin.length>: "" for the whole message, "1.2", "TEXT", "HEADER".
     std::optional<QByteArray> bodySection;
     std::optional<std::pair<std::uint32_t, std::uint32_t>> partial; ///< origin, length
-    bool peek = true;           ///< BODY.PEEK (does not set \Seen)
+    bool peek = true;                                               ///< BODY.PEEK (does not set \Seen)
     /// CHANGEDSINCE mod-sequence (RFC 7162 §3.1.4.1); 0 = not used.
     std::uint64_t changedSince = 0;
     /// VANISHED with CHANGEDSINCE (RFC 7162 §3.2.6): needs UID mode and QRESYNC enabled.
@@ -41,7 +41,9 @@ struct FetchScope {
 class DeviceBodySink final : public BodySink
 {
 public:
-    explicit DeviceBodySink(QIODevice *device) : m_device(device) {}
+    explicit DeviceBodySink(QIODevice *device)
+        : m_device(device)
+    {}
     bool begin(const BodyStreamInfo &info) override;
     void data(QByteArrayView chunk) override;
     void end() override {}
@@ -62,10 +64,21 @@ public:
     using Data = std::function<void(QByteArrayView)>;
     using End = std::function<void()>;
     CallbackBodySink(Begin begin, Data data, End end = {})
-        : m_begin(std::move(begin)), m_data(std::move(data)), m_end(std::move(end)) {}
+        : m_begin(std::move(begin))
+        , m_data(std::move(data))
+        , m_end(std::move(end))
+    {}
     bool begin(const BodyStreamInfo &info) override { return m_begin ? m_begin(info) : true; }
-    void data(QByteArrayView chunk) override { if (m_data) m_data(chunk); }
-    void end() override { if (m_end) m_end(); }
+    void data(QByteArrayView chunk) override
+    {
+        if (m_data)
+            m_data(chunk);
+    }
+    void end() override
+    {
+        if (m_end)
+            m_end();
+    }
 
 private:
     Begin m_begin;
@@ -83,9 +96,17 @@ public:
     using SimpleJob::SimpleJob;
 
     /// UID FETCH of these UIDs (the default mode).
-    void setUids(const UidSet &uids) { m_set = uids; m_uid = true; }
+    void setUids(const UidSet &uids)
+    {
+        m_set = uids;
+        m_uid = true;
+    }
     /// FETCH by message sequence numbers.
-    void setSequenceNumbers(const UidSet &seqs) { m_set = seqs; m_uid = false; }
+    void setSequenceNumbers(const UidSet &seqs)
+    {
+        m_set = seqs;
+        m_uid = false;
+    }
     void setScope(const FetchScope &scope) { m_scope = scope; }
     /// Not owned; must live until finished().
     void setBodySink(BodySink *sink) { m_sink = sink; }
@@ -106,7 +127,10 @@ protected:
     bool handleUntagged(const Response &response) override;
     void handleTagged(const StatusResponse &response) override;
     void aborted(const Error &error) override;
-    [[nodiscard]] QString describe() const override { return m_uid ? QStringLiteral("UID FETCH") : QStringLiteral("FETCH"); }
+    [[nodiscard]] QString describe() const override
+    {
+        return m_uid ? QStringLiteral("UID FETCH") : QStringLiteral("FETCH");
+    }
 
 private:
     UidSet m_set;

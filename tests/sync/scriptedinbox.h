@@ -15,6 +15,7 @@
 #include "tests/support/scriptedserver.h"
 
 #include <QSignalSpy>
+#include <QTcpServer>
 
 #include <memory>
 
@@ -44,6 +45,25 @@ inline QString scriptedHeader(quint32 seq, quint32 uid, const QString &subject,
         .arg(seq)
         .arg(uid)
         .arg(subject, extra);
+}
+
+/// alice's settings for implicit TLS to a loopback port nobody listens on (found free a moment
+/// ago): every connection attempt fails at once.
+inline Imap::SessionSettings unreachableSettings()
+{
+    QTcpServer probe;
+    quint16 port = 0;
+    if (probe.listen(QHostAddress::LocalHost, 0))
+        port = probe.serverPort();
+    probe.close();
+    Imap::SessionSettings s;
+    s.host = QStringLiteral("127.0.0.1");
+    s.port = port;
+    s.security = Security::ImplicitTls;
+    s.username = QStringLiteral("alice");
+    s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
+    s.protocolLogFromEnvironment = false;
+    return s;
 }
 
 /// A scripted server over implicit TLS playing @p script, a Session to it on a ManualClock, and

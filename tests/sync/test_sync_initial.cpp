@@ -24,7 +24,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -323,20 +322,11 @@ private Q_SLOTS:
             QVERIFY(!messages.upsertHeaders(folder, 7, headers));
         }
         // The next start: the server cannot be reached (a port nobody listens on).
-        QTcpServer closed;
-        QVERIFY(closed.listen(QHostAddress::LocalHost));
-        const quint16 port = closed.serverPort();
-        closed.close();
         auto db = Store::Database::open(dir.path());
         QVERIFY(db);
         QCOMPARE(Store::MessageStore(*db.value()).pendingSearchCount().value(), 30);
-        Imap::SessionSettings s;
-        s.host = QStringLiteral("127.0.0.1");
-        s.port = port;
-        s.security = Security::ImplicitTls;
-        s.username = QStringLiteral("alice");
-        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
-        s.protocolLogFromEnvironment = false;
+        const Imap::SessionSettings s = TestHelpers::unreachableSettings();
+        QVERIFY(s.port != 0);
         ManualClock clock;
         ImapSync sync(*db.value(), account, s, clock);
         QSignalSpy finished(&sync, &ImapSync::finished);

@@ -18,7 +18,6 @@
 #include "tests/sync/scriptedinbox.h"
 
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTest>
 
 using namespace Tidings;
@@ -509,17 +508,8 @@ private Q_SLOTS:
     void reconnect_backoffDoublesOnTheClock_upToTheMaximum()
     {
         // Nothing listens on the port: every IDLE connection attempt fails at once.
-        QTcpServer probe;
-        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-        const quint16 port = probe.serverPort();
-        probe.close();
-        Imap::SessionSettings s;
-        s.host = QStringLiteral("127.0.0.1");
-        s.port = port;
-        s.security = Security::ImplicitTls;
-        s.username = QStringLiteral("alice");
-        s.credentials = Imap::staticPassword(QStringLiteral("s3cret-Pa55"));
-        s.protocolLogFromEnvironment = false;
+        const Imap::SessionSettings s = TestHelpers::unreachableSettings();
+        QVERIFY(s.port != 0);
         auto db = std::move(Store::Database::open(QStringLiteral(":memory:"))).value();
         ManualClock clock;
         AccountEngineOptions options;
