@@ -6,6 +6,7 @@
 
 #include <QList>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <iconv.h>
@@ -98,6 +99,82 @@ private:
         iconv_t cd;
     };
     static constexpr qsizetype kMaxEntries = 24;
+    QList<Entry> m_entries;
+};
+
+/// Byte-to-character tables of the common single-byte charsets, built from iconv once per
+/// thread: most 8-bit mail is KOI8-R, windows-125x or ISO 8859, and a table turns it into a
+/// QString without iconv's per-call cost. Only charsets in which iconv maps each byte on its
+/// own, with no state and no combining, are listed.
+class SingleByteTables final
+{
+public:
+    static constexpr char32_t kInvalid = 0xFFFFFFFF;
+    using Table = std::array<char32_t, 256>;
+
+    /// The table of @p name (normalised), or nullptr when it has none.
+    const Table *get(const QByteArray &name, ConverterCache &converters)
+    {
+        if (!isListed(name))
+            return nullptr;
+        for (const Entry &entry : std::as_const(m_entries)) {
+            if (entry.name == name)
+                return entry.usable ? &entry.table : nullptr;
+        }
+        Entry entry{name, {}, build(converters.get(name), &entry.table)};
+        m_entries.append(entry);
+        return m_entries.constLast().usable ? &m_entries.constLast().table : nullptr;
+    }
+
+private:
+    struct Entry {
+        QByteArray name;
+        Table table;
+        bool usable = false;
+    };
+
+    static bool isListed(const QByteArray &name)
+    {
+        static constexpr const char *listed[] = {
+            "koi8-r",       "koi8-u",       "windows-1250", "windows-1251", "windows-1252", "windows-1253",
+            "windows-1254", "windows-1257", "cp1250",       "cp1251",       "cp1252",       "iso-8859-2",
+            "iso-8859-3",   "iso-8859-4",   "iso-8859-5",   "iso-8859-7",   "iso-8859-9",   "iso-8859-10",
+            "iso-8859-13",  "iso-8859-14",  "iso-8859-15",  "iso-8859-16",  "cp866",        "ibm866"};
+        for (const char *n : listed) {
+            if (name == n)
+                return true;
+        }
+        return false;
+    }
+
+    /// Converts every byte on its own; false when iconv cannot, or a byte gives more than one
+    /// character or one outside the BMP (then the charset is not what this table is for).
+    static bool build(iconv_t cd, Table *table)
+    {
+        if (cd == ConverterCache::invalid())
+            return false;
+        for (int b = 0; b < 256; ++b) {
+            iconv(cd, nullptr, nullptr, nullptr, nullptr);
+            char in = char(b);
+            char out[8];
+            char *inPtr = &in;
+            size_t inLeft = 1;
+            char *outPtr = out;
+            size_t outLeft = sizeof out;
+            const size_t rc = iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft);
+            if (rc == size_t(-1) || inLeft != 0) {
+                (*table)[b] = kInvalid;
+                continue;
+            }
+            const QString text = QString::fromUtf8(out, qsizetype(outPtr - out));
+            if (text.size() != 1)
+                return false;
+            (*table)[b] = text.at(0).unicode();
+        }
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        return true;
+    }
+
     QList<Entry> m_entries;
 };
 
@@ -230,6 +307,24 @@ bool Charset::convert(QByteArrayView bytes, QByteArrayView charset, QString *out
     if (name.isEmpty())
         return false;
     thread_local ConverterCache converters;
+    thread_local SingleByteTables tables;
+    if (const SingleByteTables::Table *table = tables.get(name, converters)) {
+        QString text(bytes.size(), Qt::Uninitialized);
+        char16_t *p = reinterpret_cast<char16_t *>(text.data());
+        bool mapped = true;
+        for (const char c : bytes) {
+            const char32_t u = (*table)[static_cast<unsigned char>(c)];
+            if (u == SingleByteTables::kInvalid) {
+                mapped = false; // iconv below says where, with U+FFFD
+                break;
+            }
+            *p++ = char16_t(u);
+        }
+        if (mapped) {
+            *out = std::move(text);
+            return true;
+        }
+    }
     iconv_t cd = converters.get(name);
     if (cd == ConverterCache::invalid())
         return false;
@@ -309,18 +404,34 @@ QByteArray Charset::headerToUtf8(QByteArrayView raw)
     return text.toUtf8();
 }
 
+namespace {
+
+/// True for what stripControls removes or replaces.
+bool isControl(char16_t u)
+{
+    return u < 0x20 || u == 0x7F || u == 0x2028 || u == 0x2029 || u == 0x85;
+}
+
+} // namespace
+
 QString Charset::stripControls(const QString &text)
 {
+    // Nearly every value has nothing to strip: hand the same string back, unshared work only.
+    const char16_t *data = reinterpret_cast<const char16_t *>(text.constData());
+    qsizetype first = 0;
+    while (first < text.size() && !isControl(data[first]))
+        ++first;
+    if (first == text.size())
+        return text;
     QString result;
     result.reserve(text.size());
-    for (QChar c : text) {
-        const char16_t u = c.unicode();
+    result.append(text.constData(), first);
+    for (qsizetype i = first; i < text.size(); ++i) {
+        const char16_t u = data[i];
         if (u == u'\t' || u == u'\r' || u == u'\n')
             result.append(u' ');
-        else if (u < 0x20 || u == 0x7F || u == 0x2028 || u == 0x2029 || u == 0x85)
-            continue;
-        else
-            result.append(c);
+        else if (!isControl(u))
+            result.append(QChar(u));
     }
     return result;
 }
@@ -329,9 +440,10 @@ namespace {
 
 struct EncodedWord {
     qsizetype begin = 0;
-    qsizetype end = 0; // one past "?="
-    QByteArray charset;
-    QByteArray bytes; // decoded octets, still in charset
+    qsizetype end = 0;      // one past "?="
+    QByteArrayView charset; // as written, without an RFC 2231 language suffix
+    QByteArrayView payload; // still encoded
+    bool base64 = false;
 };
 
 int hexValue(char c)
@@ -345,10 +457,9 @@ int hexValue(char c)
     return -1;
 }
 
-QByteArray decodeQ(QByteArrayView text)
+/// Appends the octets of a "Q" encoded word (RFC 2047 §4.2) to @p out.
+void appendDecodedQ(QByteArray &out, QByteArrayView text)
 {
-    QByteArray out;
-    out.reserve(text.size());
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '_') {
@@ -366,7 +477,35 @@ QByteArray decodeQ(QByteArrayView text)
             out.append(c);
         }
     }
-    return out;
+}
+
+/// Appends the octets of an encoded word to @p out.
+void appendWordBytes(QByteArray &out, const EncodedWord &word)
+{
+    if (word.base64) {
+        // Mailers drop padding and add stray characters; decode what is there.
+        out += QByteArray::fromBase64(QByteArray::fromRawData(word.payload.data(), word.payload.size()));
+    } else {
+        appendDecodedQ(out, word.payload);
+    }
+}
+
+/// ASCII case-insensitive equality, as comparing two names lowered with QByteArray::toLower.
+bool sameName(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        char x = a[i];
+        char y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = char(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = char(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
 }
 
 enum class WordScan { Found, NotHere, NoneLater };
@@ -412,13 +551,9 @@ WordScan readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
         charset = charset.first(star);
     word->begin = pos;
     word->end = payloadEnd + 2;
-    word->charset = charset.toByteArray().toLower();
-    if (encoding == 'b') {
-        // Mailers drop padding and add stray characters; decode what is there.
-        word->bytes = QByteArray::fromBase64(payload.toByteArray());
-    } else {
-        word->bytes = decodeQ(payload);
-    }
+    word->charset = charset;
+    word->payload = payload;
+    word->base64 = encoding == 'b';
     return WordScan::Found;
 }
 
@@ -429,6 +564,31 @@ bool isBlank(QByteArrayView text)
             return false;
     }
     return true;
+}
+
+/// Appends a piece of valid UTF-8 to @p out as QString::fromUtf8 reads it: without a leading
+/// byte order mark.
+void appendUtf8Piece(QByteArray &out, QByteArrayView utf8)
+{
+    if (utf8.startsWith("\xEF\xBB\xBF"))
+        utf8 = utf8.sliced(3);
+    out += utf8;
+}
+
+/// Appends the octets of a run of encoded words in @p charset to @p out as UTF-8: the octets
+/// themselves when the charset is UTF-8 or ASCII and they are valid as such, else what
+/// Charset::decode makes of them (it also detects a charset that is unknown or wrong).
+void appendDecoded(QByteArray &out, const QByteArray &bytes, QByteArrayView charset)
+{
+    if ((sameName(charset, "utf-8") || sameName(charset, "utf8")) && Charset::isValidUtf8(bytes)) {
+        appendUtf8Piece(out, bytes);
+        return;
+    }
+    if ((sameName(charset, "us-ascii") || sameName(charset, "ascii")) && Charset::isAscii(bytes)) {
+        out += bytes;
+        return;
+    }
+    out += Charset::decode(bytes, charset).toUtf8();
 }
 
 } // namespace
@@ -467,14 +627,19 @@ QString Charset::decodeHeader(QByteArrayView raw)
     // are joined before conversion, so a character split between two words (which many
     // mailers produce) comes out whole. White space between encoded words is dropped
     // (RFC 2047 §6.2); encoded words inside other text are decoded too, as mailers expect.
-    QString result;
+    // The text is gathered as UTF-8 and made a QString once: a run in UTF-8 or ASCII that is
+    // valid as such (nearly all of them) is copied as it is, anything else goes through decode().
+    QByteArray result;
+    result.reserve(utf8.size());
     QByteArray pendingBytes;
-    QByteArray pendingCharset;
+    QByteArrayView pendingCharset;
+    bool pending = false;
     auto flush = [&] {
         if (!pendingBytes.isEmpty() || !pendingCharset.isEmpty())
-            result += decode(pendingBytes, pendingCharset);
+            appendDecoded(result, pendingBytes, pendingCharset);
         pendingBytes.clear();
-        pendingCharset.clear();
+        pendingCharset = {};
+        pending = false;
     };
     qsizetype pos = 0;
     qsizetype textStart = 0;
@@ -494,19 +659,21 @@ QString Charset::decodeHeader(QByteArrayView raw)
         const QByteArrayView between(utf8.constData() + textStart, candidate - textStart);
         if (!(lastWasWord && isBlank(between))) {
             flush();
-            result += QString::fromUtf8(between);
+            appendUtf8Piece(result, between);
         }
-        if (word.charset != pendingCharset)
+        if (pending && !sameName(word.charset, pendingCharset))
             flush();
-        pendingCharset = word.charset;
-        pendingBytes += word.bytes;
+        if (!pending)
+            pendingCharset = word.charset;
+        pending = true;
+        appendWordBytes(pendingBytes, word);
         lastWasWord = true;
         pos = word.end;
         textStart = word.end;
     }
     flush();
-    result += QString::fromUtf8(utf8.constData() + textStart, utf8.size() - textStart);
-    return stripControls(result).trimmed();
+    appendUtf8Piece(result, QByteArrayView(utf8.constData() + textStart, utf8.size() - textStart));
+    return stripControls(QString::fromUtf8(result)).trimmed();
 }
 
 } // namespace Tidings::Mime

@@ -4,30 +4,56 @@
 
 #include "core/mime/charset.h"
 
+#include <charconv>
+#include <optional>
+#include <string>
+
 namespace Tidings::Sync {
 
 namespace {
 
-QString quoteName(const QString &name)
+bool isNameSpecial(char16_t c)
 {
-    static const QString specials = QStringLiteral("()<>[]:;@\\,.\"");
+    switch (c) {
+    case u'(':
+    case u')':
+    case u'<':
+    case u'>':
+    case u'[':
+    case u']':
+    case u':':
+    case u';':
+    case u'@':
+    case u'\\':
+    case u',':
+    case u'.':
+    case u'"': return true;
+    default: return false;
+    }
+}
+
+/// Appends a display name, quoted when it holds a special (RFC 5322 §3.2.3) so
+/// Mime::Parser::parseAddresses reads the column back exactly.
+void appendName(QString &out, const QString &name)
+{
     bool needsQuote = false;
     for (const QChar c : name) {
-        if (specials.contains(c)) {
+        if (isNameSpecial(c.unicode())) {
             needsQuote = true;
             break;
         }
     }
-    if (!needsQuote)
-        return name;
-    QString out = QStringLiteral("\"");
+    if (!needsQuote) {
+        out += name;
+        return;
+    }
+    out += u'"';
     for (const QChar c : name) {
         if (c == u'"' || c == u'\\')
             out += u'\\';
         out += c;
     }
     out += u'"';
-    return out;
 }
 
 bool isAscii(QByteArrayView bytes)
@@ -40,15 +66,16 @@ bool isAscii(QByteArrayView bytes)
 }
 
 /// Appends @p utf8 as a JSON string, escaped as QJsonDocument escapes it: '"', '\\' and the
-/// control characters; every other byte (UTF-8 included) as it is.
-void appendJsonString(QByteArray &out, QByteArrayView utf8)
+/// control characters; every other byte (UTF-8 included) as it is. With @p lower, ASCII
+/// capitals are written in lower case.
+void appendJsonString(std::string &out, QByteArrayView utf8, bool lower = false)
 {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
     for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x20 && c != '"' && c != '\\') {
-            out += c;
+            out += lower && c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
             continue;
         }
         out += '\\';
@@ -69,28 +96,29 @@ void appendJsonString(QByteArray &out, QByteArrayView utf8)
     out += '"';
 }
 
-/// Latin-1 protocol bytes, lower-cased, as a JSON string (bytes from IMAP are ASCII in practice:
-/// one pass; anything else goes the QString way, as it did when this was built with QJsonObject).
-void appendLowerLatin1(QByteArray &out, QByteArrayView latin1)
+void appendJsonText(std::string &out, const QString &text)
 {
-    if (isAscii(latin1)) {
-        QByteArray lower = latin1.toByteArray();
-        for (char &c : lower) {
-            if (c >= 'A' && c <= 'Z')
-                c = char(c - 'A' + 'a');
-        }
-        appendJsonString(out, lower);
-        return;
-    }
-    appendJsonString(out, QString::fromLatin1(latin1).toLower().toUtf8());
+    const QByteArray utf8 = text.toUtf8();
+    appendJsonString(out, utf8);
 }
 
-void appendStructureJson(QByteArray &out, const Imap::BodyStructure &s, int depth)
+/// Latin-1 protocol bytes, lower-cased, as a JSON string (bytes from IMAP are ASCII in practice:
+/// one pass; anything else goes the QString way, as it did when this was built with QJsonObject).
+void appendLowerLatin1(std::string &out, QByteArrayView latin1)
+{
+    if (isAscii(latin1))
+        appendJsonString(out, latin1, true);
+    else
+        appendJsonText(out, QString::fromLatin1(latin1).toLower());
+}
+
+void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int depth)
 {
     // A compact, bounded description for the viewer: type, size, encoding, parameters and
     // disposition per node; the store keeps it opaque. Written by hand, byte for byte what
     // QJsonDocument::Compact made of the same QJsonObject (keys sorted, the same escaping):
-    // building QJsonObjects cost a fifth of the initial sync's conversion time.
+    // building QJsonObjects cost a fifth of the initial sync's conversion time, and appending
+    // to a QByteArray a byte at a time most of what was left.
     // Keys in QJsonObject's (sorted) order: charset, disposition, encoding, filename, parts,
     // size, type.
     out += '{';
@@ -106,7 +134,10 @@ void appendStructureJson(QByteArray &out, const Imap::BodyStructure &s, int dept
     const QByteArray charset = s.parameter("CHARSET");
     if (!charset.isEmpty()) {
         key("charset");
-        appendJsonString(out, isAscii(charset) ? QByteArray(charset) : QString::fromLatin1(charset).toUtf8());
+        if (isAscii(charset))
+            appendJsonString(out, charset);
+        else
+            appendJsonText(out, QString::fromLatin1(charset));
     }
     if (!s.disposition.isEmpty()) {
         key("disposition");
@@ -125,7 +156,7 @@ void appendStructureJson(QByteArray &out, const Imap::BodyStructure &s, int dept
         file = s.parameter("NAME");
     if (!file.isEmpty()) {
         key("filename");
-        appendJsonString(out, Mime::Charset::decodeHeader(file).toUtf8());
+        appendJsonText(out, Mime::Charset::decodeHeader(file));
     }
     if (!s.parts.empty() && depth < 32) {
         key("parts");
@@ -140,13 +171,121 @@ void appendStructureJson(QByteArray &out, const Imap::BodyStructure &s, int dept
         out += ']';
     }
     key("size");
-    out += QByteArray::number(qint64(s.size));
+    char digits[24];
+    const auto written = std::to_chars(digits, digits + sizeof digits, qint64(s.size));
+    out.append(digits, written.ptr);
     key("type");
-    QByteArray type = s.type;
-    type += '/';
-    type += s.subtype;
-    appendLowerLatin1(out, type);
+    if (isAscii(s.type) && isAscii(s.subtype)) {
+        // The two halves of one JSON string: the closing quote of the first is taken back.
+        appendJsonString(out, s.type, true);
+        out.pop_back();
+        out += '/';
+        const std::size_t open = out.size();
+        appendJsonString(out, s.subtype, true);
+        out.erase(open, 1);
+    } else {
+        QByteArray type = s.type;
+        type += '/';
+        type += s.subtype;
+        appendLowerLatin1(out, type);
+    }
     out += '}';
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (month 1-12).
+qint64 daysFromCivil(int year, int month, int day)
+{
+    year -= month <= 2 ? 1 : 0;
+    const qint64 era = (year >= 0 ? year : year - 399) / 400;
+    const qint64 yearOfEra = year - era * 400;
+    const qint64 dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const qint64 dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+    return era * 146097 + dayOfEra - 719468;
+}
+
+/// The Date: field in the form nearly every mailer writes, "Mon, 2 Jan 2026 10:00:00 +0100"
+/// (day of the week optional, and then right; one or two day digits; seconds; a numeric zone),
+/// read straight from the bytes; nullopt for anything else, which goes to Qt's RFC 2822 parser.
+/// For every value it accepts it gives what Qt gives (tests/sync/test_sync_initial.cpp checks).
+std::optional<QDateTime> canonicalRfc2822Date(QByteArrayView t)
+{
+    static constexpr char weekdays[] = "ThuFriSatSunMonTueWed"; // from 1970-01-01, a Thursday
+    static constexpr char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    qsizetype i = 0;
+    auto digit = [&](int &value) {
+        if (i >= t.size() || t[i] < '0' || t[i] > '9')
+            return false;
+        value = value * 10 + (t[i++] - '0');
+        return true;
+    };
+    auto literal = [&](char c) {
+        if (i >= t.size() || t[i] != c)
+            return false;
+        ++i;
+        return true;
+    };
+    int weekday = -1;
+    if (t.size() >= 5 && t[3] == ',' && t[4] == ' ') {
+        for (int w = 0; w < 7; ++w) {
+            if (t.first(3) == QByteArrayView(weekdays + 3 * w, 3))
+                weekday = w;
+        }
+        if (weekday < 0)
+            return std::nullopt;
+        i = 5;
+    }
+    int day = 0;
+    if (!digit(day))
+        return std::nullopt;
+    (void)digit(day);
+    if (!literal(' ') || i + 4 > t.size())
+        return std::nullopt;
+    int month = 0;
+    for (int m = 0; m < 12; ++m) {
+        if (t.sliced(i, 3) == QByteArrayView(months + 3 * m, 3))
+            month = m + 1;
+    }
+    i += 3;
+    int year = 0;
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    int zoneHours = 0;
+    int zoneMinutes = 0;
+    if (month == 0 || !literal(' ') || !digit(year) || !digit(year) || !digit(year) || !digit(year) ||
+        !literal(' ') || !digit(hour) || !digit(hour) || !literal(':') || !digit(minute) || !digit(minute) ||
+        !literal(':') || !digit(second) || !digit(second) || !literal(' ') || i >= t.size())
+        return std::nullopt;
+    const char sign = t[i++];
+    if ((sign != '+' && sign != '-') || !digit(zoneHours) || !digit(zoneHours) || !digit(zoneMinutes) ||
+        !digit(zoneMinutes) || i != t.size())
+        return std::nullopt;
+    static constexpr int monthDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (year < 1000 || day < 1 || day > monthDays[month - 1] || (month == 2 && day == 29 && !leap) ||
+        hour > 23 || minute > 59 || second > 59 || zoneHours > 14 || zoneMinutes > 59)
+        return std::nullopt;
+    const qint64 days = daysFromCivil(year, month, day);
+    if (weekday >= 0 && ((days % 7) + 7) % 7 != weekday)
+        return std::nullopt;
+    const qint64 offset = (zoneHours * 3600 + zoneMinutes * 60) * (sign == '-' ? -1 : 1);
+    return QDateTime::fromSecsSinceEpoch(days * 86400 + hour * 3600 + minute * 60 + second - offset, Qt::UTC);
+}
+
+/// The Date: field in UTC; invalid when absent or unreadable.
+QDateTime dateFromEnvelope(const QByteArray &raw)
+{
+    if (std::optional<QDateTime> date = canonicalRfc2822Date(raw))
+        return *date;
+    QDateTime date = QDateTime::fromString(QString::fromLatin1(raw).simplified(), Qt::RFC2822Date);
+    if (!date.isValid()) {
+        // "Mon, 2 Jan 2026 10:00:00 +0000 (UTC)": drop a trailing comment Qt does not read.
+        QString text = QString::fromLatin1(raw).simplified();
+        const qsizetype paren = text.indexOf(u'(');
+        if (paren > 0)
+            date = QDateTime::fromString(text.left(paren).trimmed(), Qt::RFC2822Date);
+    }
+    return date.isValid() ? date.toUTC() : QDateTime();
 }
 
 QString referencesFrom(const Imap::Fetch &fetch)
@@ -170,10 +309,10 @@ QString referencesFrom(const Imap::Fetch &fetch)
 
 QByteArray bodyStructureJson(const Imap::BodyStructure &structure)
 {
-    QByteArray out;
-    out.reserve(256);
+    std::string out;
+    out.reserve(512);
     appendStructureJson(out, structure, 0);
-    return out;
+    return QByteArray(out.data(), qsizetype(out.size()));
 }
 
 Imap::FetchScope headerScope(bool modSeq)
@@ -191,15 +330,30 @@ Imap::FetchScope headerScope(bool modSeq)
 
 QString formatAddressList(const QList<Imap::Address> &addresses)
 {
-    QStringList out;
+    QString out;
+    bool first = true;
     for (const Imap::Address &a : addresses) {
         if (a.host.isEmpty())
             continue; // group start or end (RFC 3501 §7.4.2): members follow as plain addresses
-        const QString address = QString::fromUtf8(a.mailbox + '@' + a.host);
-        const QString name = Mime::Charset::decodeHeader(a.name).trimmed();
-        out << (name.isEmpty() ? address : quoteName(name) + QStringLiteral(" <") + address + u'>');
+        if (!first)
+            out += QLatin1String(", ");
+        first = false;
+        const QString name = a.name.isEmpty() ? QString() : Mime::Charset::decodeHeader(a.name).trimmed();
+        if (!name.isEmpty()) {
+            appendName(out, name);
+            out += QLatin1String(" <");
+        }
+        if (isAscii(a.mailbox) && isAscii(a.host)) {
+            out += QLatin1String(a.mailbox);
+            out += u'@';
+            out += QLatin1String(a.host);
+        } else {
+            out += QString::fromUtf8(a.mailbox + '@' + a.host);
+        }
+        if (!name.isEmpty())
+            out += u'>';
     }
-    return out.join(QStringLiteral(", "));
+    return out;
 }
 
 bool hasAttachment(const Imap::BodyStructure &structure)
@@ -237,16 +391,7 @@ std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fet
         h.cc = formatAddressList(e.cc);
         h.messageId = QString::fromLatin1(e.messageId).trimmed();
         h.inReplyTo = QString::fromLatin1(e.inReplyTo).trimmed();
-        QDateTime date = QDateTime::fromString(QString::fromLatin1(e.date).simplified(), Qt::RFC2822Date);
-        if (!date.isValid()) {
-            // "Mon, 2 Jan 2026 10:00:00 +0000 (UTC)": drop a trailing comment Qt does not read.
-            QString text = QString::fromLatin1(e.date).simplified();
-            const qsizetype paren = text.indexOf(u'(');
-            if (paren > 0)
-                date = QDateTime::fromString(text.left(paren).trimmed(), Qt::RFC2822Date);
-        }
-        if (date.isValid())
-            h.date = date.toUTC();
+        h.date = dateFromEnvelope(e.date);
     }
     h.references = referencesFrom(fetch);
     if (fetch.bodyStructure) {

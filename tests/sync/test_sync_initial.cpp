@@ -377,11 +377,99 @@ private Q_SLOTS:
         }
         QCOMPARE(bodyStructureJson(deep), reference(deep));
 
-        // Every single byte as a parameter value.
+        // Every single byte as a parameter value, and in the type and subtype.
         for (int c = 1; c < 256; ++c) {
             Imap::BodyStructure one = leaf("TEXT", "PLAIN", 1);
             one.parameters = {{"CHARSET", QByteArray(1, char(c))}};
             QCOMPARE(bodyStructureJson(one), reference(one));
+            one = leaf(QByteArray("T") + char(c), QByteArray(1, char(c)) + "X", 1);
+            QCOMPARE(bodyStructureJson(one), reference(one));
+        }
+    }
+
+    void envelopeDate_fastPathGivesWhatQtGives_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::newRow("canonical") << QByteArray("Mon, 31 Dec 2018 19:27:29 -0500");
+        QTest::newRow("one-digit day") << QByteArray("Tue, 1 Jan 2019 02:38:46 +0200");
+        QTest::newRow("two-digit day 0x") << QByteArray("Tue, 01 Jan 2019 02:38:46 +0200");
+        QTest::newRow("no weekday") << QByteArray("1 Jan 2019 02:38:46 +0200");
+        QTest::newRow("wrong weekday") << QByteArray("Fri, 1 Jan 2019 02:38:46 +0200");
+        QTest::newRow("unknown weekday") << QByteArray("Foo, 1 Jan 2019 02:38:46 +0200");
+        QTest::newRow("leap day") << QByteArray("Thu, 29 Feb 2024 23:59:59 +0000");
+        QTest::newRow("no leap day") << QByteArray("29 Feb 2023 12:00:00 +0000");
+        QTest::newRow("no leap day 1900") << QByteArray("29 Feb 1900 12:00:00 +0000");
+        QTest::newRow("leap day 2000") << QByteArray("29 Feb 2000 12:00:00 +0000");
+        QTest::newRow("31 April") << QByteArray("31 Apr 2024 12:00:00 +0000");
+        QTest::newRow("hour 24") << QByteArray("1 Jan 2024 24:00:00 +0000");
+        QTest::newRow("leap second") << QByteArray("31 Dec 2016 23:59:60 +0000");
+        QTest::newRow("far east") << QByteArray("1 Jan 2024 00:00:00 +1400");
+        QTest::newRow("far west") << QByteArray("1 Jan 2024 00:00:00 -1200");
+        QTest::newRow("nepal") << QByteArray("Sun, 15 Mar 2026 10:00:00 +0545");
+        QTest::newRow("minus zero") << QByteArray("1 Jan 2024 00:00:00 -0000");
+        QTest::newRow("zone 9999") << QByteArray("1 Jan 2024 00:00:00 +9999");
+        QTest::newRow("named zone") << QByteArray("1 Jan 2024 00:00:00 GMT");
+        QTest::newRow("comment") << QByteArray("Mon, 1 Jan 2024 00:00:00 +0000 (UTC)");
+        QTest::newRow("no seconds") << QByteArray("Mon, 1 Jan 2024 10:20 +0100");
+        QTest::newRow("lower-case month") << QByteArray("1 jan 2024 10:20:30 +0100");
+        QTest::newRow("double space") << QByteArray("Mon,  1 Jan 2024 10:20:30 +0100");
+        QTest::newRow("before 1970") << QByteArray("Sat, 20 Jul 1969 20:17:40 +0000");
+        QTest::newRow("three-digit year") << QByteArray("1 Jan 999 10:20:30 +0100");
+        QTest::newRow("trailing text") << QByteArray("1 Jan 2024 10:20:30 +0100 x");
+        QTest::newRow("empty") << QByteArray();
+    }
+
+    void envelopeDate_fastPathGivesWhatQtGives()
+    {
+        // headerFromFetch reads the common form of a Date: itself and leaves the rest to Qt;
+        // the result must be what Qt's RFC 2822 parser gives, converted to UTC.
+        QFETCH(QByteArray, raw);
+        auto expected = [](const QByteArray &value) {
+            QDateTime date = QDateTime::fromString(QString::fromLatin1(value).simplified(), Qt::RFC2822Date);
+            if (!date.isValid()) {
+                const QString text = QString::fromLatin1(value).simplified();
+                const qsizetype paren = text.indexOf(u'(');
+                if (paren > 0)
+                    date = QDateTime::fromString(text.left(paren).trimmed(), Qt::RFC2822Date);
+            }
+            return date.isValid() ? date.toUTC() : QDateTime();
+        };
+        auto converted = [](const QByteArray &value) {
+            Imap::Fetch fetch;
+            fetch.uid = 1;
+            fetch.envelope.emplace();
+            fetch.envelope->date = value;
+            return std::get<Store::MessageHeader>(headerFromFetch(fetch)).date;
+        };
+        const QDateTime mine = converted(raw);
+        QCOMPARE(mine, expected(raw));
+        QCOMPARE(mine.isValid(), expected(raw).isValid());
+        if (mine.isValid())
+            QCOMPARE(mine.timeSpec(), Qt::UTC);
+
+        // And a few thousand more around it: every weekday, month, zone and day count.
+        static const char *weekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+        static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        if (QByteArray(QTest::currentDataTag()) != "canonical")
+            return;
+        quint32 seed = 20261123;
+        auto next = [&seed](quint32 n) {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 8) % n;
+        };
+        for (int i = 0; i < 5000; ++i) {
+            const QByteArray value =
+                QByteArray(next(8) == 0 ? "" : weekdays[next(7)]) +
+                QByteArray(", ").left(next(9) == 0 ? 0 : 2) + QByteArray::number(1 + next(31)) + ' ' +
+                months[next(12)] + ' ' + QByteArray::number(1960 + next(100)) + ' ' +
+                QByteArray::number(100 + next(25)).right(2) + ':' +
+                QByteArray::number(100 + next(60)).right(2) + ':' +
+                QByteArray::number(100 + next(61)).right(2) + ' ' + (next(2) ? '+' : '-') +
+                QByteArray::number(10000 + next(15) * 100 + next(4) * 15).right(4);
+            const QDateTime got = converted(value.trimmed());
+            if (got != expected(value.trimmed()) || got.isValid() != expected(value.trimmed()).isValid())
+                QFAIL(qPrintable(QStringLiteral("different for \"%1\"").arg(QString::fromLatin1(value))));
         }
     }
 };
