@@ -85,17 +85,21 @@ struct FolderInfo {
     qint64 accountId = 0;
     bool isInbox = false;
     quint32 uidValidity = 0;
+    bool searchDeferred = false; ///< schema 5: new rows go to search_pending
 };
 
 Result<FolderInfo> folderInfo(Database &db, qint64 folderId)
 {
-    Statement q(db, QStringLiteral("SELECT account_id, is_inbox, uidvalidity FROM folders WHERE id = ?"));
+    Statement q(db,
+                QStringLiteral(
+                    "SELECT account_id, is_inbox, uidvalidity, search_deferred FROM folders WHERE id = ?"));
     q.bind(folderId);
     if (Error e = q.exec())
         return e;
     if (!q.next())
         return Error::make(Error::Kind::Storage, QStringLiteral("no folder with id %1").arg(folderId));
-    return FolderInfo{q.value(0).toLongLong(), q.value(1).toBool(), quint32(q.value(2).toLongLong())};
+    return FolderInfo{q.value(0).toLongLong(), q.value(1).toBool(), quint32(q.value(2).toLongLong()),
+                      q.value(3).toBool()};
 }
 
 // Shared by upsertHeaders and insertLocal: every column of a header, in the order of the
@@ -127,7 +131,8 @@ void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32
         .bind(nullIfEmpty(h.bodyStructure));
 }
 
-/// Writes @p headers into temp.header_staging (bindHeader's 22 columns in its order) straight
+/// Writes @p headers into temp.header_staging (bindHeader's 22 columns in its order, then `bulk`:
+/// 1 for a UID that occurs once in @p headers, see insertNewDeferredRows) straight
 /// through SQLite's C API: the same values and types bindHeader gives Qt Sql (text as UTF-8,
 /// the BODYSTRUCTURE as a blob, absent values as NULL), without a QVariant per column —
 /// QSqlQuery's binding was a third of the staging cost of the initial sync.
@@ -135,7 +140,7 @@ Error writeHeaderRows(Database &db, const FolderInfo &folder, qint64 folderId, q
                       const QList<MessageHeader> &headers)
 {
     static constexpr char sql[] = "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3 *handle = db.handle();
     sqlite3_stmt *raw = nullptr;
     auto failure = [handle](const char *what) {
@@ -146,6 +151,16 @@ Error writeHeaderRows(Database &db, const FolderInfo &folder, qint64 folderId, q
         SQLITE_OK)
         return failure("preparing a header insert");
     const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> stmt(raw, sqlite3_finalize);
+    // UIDs that occur more than once in this chunk (a server that answered one twice).
+    QList<quint32> sortedUids;
+    sortedUids.reserve(headers.size());
+    for (const MessageHeader &h : headers)
+        sortedUids << h.uid;
+    std::sort(sortedUids.begin(), sortedUids.end());
+    auto once = [&sortedUids](quint32 uid) {
+        const auto range = std::equal_range(sortedUids.cbegin(), sortedUids.cend(), uid);
+        return range.second - range.first == 1;
+    };
     QByteArray text[9]; // kept alive until the row is stepped (bound without a copy)
     for (const MessageHeader &h : headers) {
         int i = 0;
@@ -175,7 +190,8 @@ Error writeHeaderRows(Database &db, const FolderInfo &folder, qint64 folderId, q
                         (h.bodyStructure.isEmpty()
                              ? bindNull()
                              : sqlite3_bind_blob(raw, ++i, h.bodyStructure.constData(),
-                                                 int(h.bodyStructure.size()), SQLITE_STATIC) == SQLITE_OK);
+                                                 int(h.bodyStructure.size()), SQLITE_STATIC) == SQLITE_OK) &&
+                        bindInt(h.uid != 0 && once(h.uid) ? 1 : 0);
         if (!ok)
             return failure("binding a header");
         if (sqlite3_step(raw) != SQLITE_DONE)
@@ -192,12 +208,85 @@ Error stageHeaders(Database &db, const FolderInfo &folder, qint64 folderId, quin
     static const QString createStaging = QStringLiteral(
         "CREATE TEMP TABLE IF NOT EXISTS header_staging (account_id, folder_id, in_inbox, uidvalidity, uid, "
         "modseq, flags, keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, "
-        "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure)");
+        "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure, bulk)");
     if (Error e = Statement(db, createStaging).exec())
         return e;
     if (Error e = Statement(db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
         return e;
     return writeHeaderRows(db, folder, folderId, uidValidity, headers);
+}
+
+/// Turns this connection's triggers off for its lifetime (SQLITE_DBCONFIG_ENABLE_TRIGGER; SQLite
+/// re-prepares statements when it changes) and back to what they were.
+class TriggersOff final
+{
+public:
+    explicit TriggersOff(sqlite3 *handle)
+        : m_handle(handle)
+    {
+        sqlite3_db_config(m_handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &m_before);
+        m_ok = sqlite3_db_config(m_handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr) == SQLITE_OK;
+    }
+    ~TriggersOff() { sqlite3_db_config(m_handle, SQLITE_DBCONFIG_ENABLE_TRIGGER, m_before, nullptr); }
+    TriggersOff(const TriggersOff &) = delete;
+    TriggersOff &operator=(const TriggersOff &) = delete;
+    [[nodiscard]] bool ok() const { return m_ok; }
+
+private:
+    sqlite3 *m_handle;
+    int m_before = 1;
+    bool m_ok = false;
+};
+
+/// The new rows of a chunk for a folder whose search index is deferred (schema 5), with the
+/// row triggers' work done once for the chunk instead of once per row. For such a folder the
+/// AFTER INSERT triggers on messages come down to: note the row in search_pending (the search
+/// index and message_ids leave pending rows out) and add it to the folder's counts. Per row
+/// they cost about as much as the insert itself in a first sync (docs/sync.md, Benchmark).
+/// Inserted here: staged rows whose UID occurs once in the chunk (`bulk`) and is not stored yet
+/// (OR IGNORE skips those). Gives the id above which the new rows are: inside the caller's
+/// write transaction nobody else inserts, so they are the ones above the largest id before.
+/// upsertHeaders then writes, the ordinary way and with the triggers, every staged row that did
+/// not get in here. test_store_search_deferred compares the result with the trigger path.
+Result<qint64> insertNewDeferredRows(Database &db, qint64 folderId, int *inserted)
+{
+    Statement top(db, QStringLiteral("SELECT coalesce(max(id), 0) FROM messages"));
+    if (Error e = top.exec())
+        return e;
+    const qint64 before = top.next() ? top.value(0).toLongLong() : 0;
+    {
+        TriggersOff off(db.handle());
+        if (!off.ok())
+            return Error::make(Error::Kind::Storage,
+                               QStringLiteral("cannot turn the row triggers off for a bulk insert"));
+        Statement insert(
+            db,
+            QStringLiteral("INSERT OR IGNORE INTO messages (account_id, folder_id, in_inbox, uidvalidity, "
+                           "uid, modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
+                           "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, "
+                           "preview, bodystructure) "
+                           "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+                           "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, "
+                           "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
+                           "FROM temp.header_staging WHERE bulk = 1 ORDER BY rowid"));
+        if (Error e = insert.exec())
+            return e;
+        *inserted = insert.rowsAffected();
+    }
+    Statement pending(db, QStringLiteral("INSERT OR IGNORE INTO search_pending (message_id) "
+                                         "SELECT id FROM messages WHERE id > ?"));
+    pending.bind(before);
+    if (Error e = pending.exec())
+        return e;
+    Statement counts(db,
+                     QStringLiteral("UPDATE folders SET total_count = total_count + c.total, "
+                                    "unread_count = unread_count + c.unread FROM (SELECT count(*) AS total, "
+                                    "coalesce(sum((flags & 1) = 0), 0) AS unread FROM messages WHERE id > ?) "
+                                    "AS c WHERE folders.id = ?"));
+    counts.bind(before).bind(folderId);
+    if (Error e = counts.exec())
+        return e;
+    return before;
 }
 
 constexpr char kInsert[] =
@@ -258,6 +347,20 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
     // times cheaper (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
     if (Error e = stageHeaders(m_db, *folder, folderId, uidValidity, headers))
         return e;
+    // Rows of a deferred folder that insertNewDeferredRows wrote are above `before`.
+    qint64 before = -1;
+    if (folder->searchDeferred) {
+        int inserted = 0;
+        Result<qint64> top = insertNewDeferredRows(m_db, folderId, &inserted);
+        if (!top)
+            return top.error();
+        if (inserted == headers.size()) { // the usual case: nothing left for the statement below
+            if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
+                return e;
+            return t.commit();
+        }
+        before = *top;
+    }
     Statement q(
         m_db,
         QStringLiteral(
@@ -267,7 +370,7 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
             "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
             "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
             "message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
-            "FROM temp.header_staging WHERE true ORDER BY rowid"
+            "FROM temp.header_staging s WHERE %1 ORDER BY rowid"
             " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
             "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
             "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
@@ -276,7 +379,12 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
             "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
             "has_attachments = excluded.has_attachments, "
             "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
-            "bodystructure = coalesce(excluded.bodystructure, bodystructure)"));
+            "bodystructure = coalesce(excluded.bodystructure, bodystructure)")
+            .arg(before < 0
+                     ? QStringLiteral("true")
+                     : QStringLiteral("NOT EXISTS (SELECT 1 FROM messages m WHERE m.folder_id = s.folder_id "
+                                      "AND m.uidvalidity = s.uidvalidity AND m.uid = s.uid AND m.id > %1)")
+                           .arg(before)));
     if (Error e = q.exec())
         return e;
     if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
