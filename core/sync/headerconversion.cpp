@@ -65,6 +65,16 @@ bool isAscii(QByteArrayView bytes)
     return true;
 }
 
+/// Printable ASCII only: no control character, nothing above 0x7E.
+bool isPrintableAscii(QByteArrayView bytes)
+{
+    for (const char c : bytes) {
+        if (c < 0x20 || c > 0x7E)
+            return false;
+    }
+    return true;
+}
+
 /// Appends @p utf8 as a JSON string, escaped as QJsonDocument escapes it: '"', '\\' and the
 /// control characters; every other byte (UTF-8 included) as it is. With @p lower, ASCII
 /// capitals are written in lower case.
@@ -343,12 +353,13 @@ QString formatAddressList(const QList<Imap::Address> &addresses)
             appendName(out, name);
             out += QLatin1String(" <");
         }
-        if (isAscii(a.mailbox) && isAscii(a.host)) {
+        if (isPrintableAscii(a.mailbox) && isPrintableAscii(a.host)) {
             out += QLatin1String(a.mailbox);
             out += u'@';
             out += QLatin1String(a.host);
         } else {
-            out += QString::fromUtf8(a.mailbox + '@' + a.host);
+            // A control character in an address would reach the list, and a reply's header.
+            out += Mime::Charset::stripControls(QString::fromUtf8(a.mailbox + '@' + a.host));
         }
         if (!name.isEmpty())
             out += u'>';

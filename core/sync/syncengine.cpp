@@ -190,35 +190,34 @@ void SyncEngine::fetchBody(qint64 messageId, const QString &section, BodyCallbac
             if (partial)
                 scope.partial = std::make_pair(std::uint32_t(partial->first), std::uint32_t(partial->second));
             job->setScope(scope);
-            QObject::connect(
-                job, &Imap::Job::finished, self, [self, job, m, section, partKey, partial, done] {
-                    if (job->error()) {
-                        done(job->error());
-                        return;
-                    }
-                    const Imap::BodySection *body = nullptr;
-                    for (const Imap::Fetch &answer : job->messages()) {
-                        if (answer.uid == m.header.uid) {
-                            for (const Imap::BodySection &s : answer.sections) {
-                                if (s.section.compare(section.toLatin1(), Qt::CaseInsensitive) == 0)
-                                    body = &s;
-                            }
+            QObject::connect(job, &Imap::Job::finished, self, [self, job, m, section, partKey, done] {
+                if (job->error()) {
+                    done(job->error());
+                    return;
+                }
+                const Imap::BodySection *body = nullptr;
+                for (const Imap::Fetch &answer : job->messages()) {
+                    if (answer.uid == m.header.uid) {
+                        for (const Imap::BodySection &s : answer.sections) {
+                            if (s.section.compare(section.toLatin1(), Qt::CaseInsensitive) == 0)
+                                body = &s;
                         }
                     }
-                    if (!body || body->isNil) {
-                        done(Error::make(Error::Kind::ServerNo,
-                                         QStringLiteral("the server has no such part (%1)").arg(section)));
-                        return;
-                    }
-                    // The literal's length is what the server announced: stored complete only when
-                    // every byte of it arrived (a cut connection never gets here).
-                    if (Error e = Store::PartStore(self->m_db)
-                                      .store(m.id, partKey, body->data.size(), body->data)) {
-                        done(e);
-                        return;
-                    }
-                    done(body->data);
-                });
+                }
+                if (!body || body->isNil) {
+                    done(Error::make(Error::Kind::ServerNo,
+                                     QStringLiteral("the server has no such part (%1)").arg(section)));
+                    return;
+                }
+                // The literal's length is what the server announced: stored complete only when
+                // every byte of it arrived (a cut connection never gets here).
+                if (Error e =
+                        Store::PartStore(self->m_db).store(m.id, partKey, body->data.size(), body->data)) {
+                    done(e);
+                    return;
+                }
+                done(body->data);
+            });
             job->start();
         };
         const auto state = session->state();

@@ -387,6 +387,22 @@ private Q_SLOTS:
         }
     }
 
+    void addressList_namesQuotedAndControlsNeverStored()
+    {
+        const QList<Imap::Address> addresses = {
+            {"=?UTF-8?Q?Zo=C3=AB_B=C3=A9r=C3=A9nice?=", {}, "zoe", "exemple.fr"},
+            {"Smith, John", {}, "john", "example.org"},
+            {{}, {}, "plain", "example.net"},
+            {"group", {}, "team", {}}, // group start: members follow as plain addresses
+            {"Evil", {}, QByteArray("x\r\nBcc: victim\x02\x00", 16), "example.com"},
+            {{}, {}, "d\xC3\xA9j\xC3\xA0", "xn--exmple-cva.fr"},
+        };
+        const QString list = formatAddressList(addresses);
+        QCOMPARE(list, QStringLiteral("Zoë Bérénice <zoe@exemple.fr>, \"Smith, John\" <john@example.org>, "
+                                      "plain@example.net, Evil <x  Bcc: victim@example.com>, "
+                                      "déjà@xn--exmple-cva.fr"));
+    }
+
     void envelopeDate_fastPathGivesWhatQtGives_data()
     {
         QTest::addColumn<QByteArray>("raw");
