@@ -289,6 +289,38 @@ Result<qint64> insertNewDeferredRows(Database &db, qint64 folderId, int *inserte
     return before;
 }
 
+/// The staged rows the ordinary way: one INSERT ... SELECT, the row triggers on, a UID already
+/// stored updated. With @p before >= 0 (a deferred folder) the rows insertNewDeferredRows wrote,
+/// those above that id, are left out.
+Error upsertStagedRows(Database &db, qint64 before)
+{
+    Statement q(
+        db,
+        QStringLiteral(
+            "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
+            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
+            "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
+            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
+            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
+            "FROM temp.header_staging s WHERE %1 ORDER BY rowid"
+            " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
+            "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
+            "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
+            "size = excluded.size, subject = excluded.subject, from_addr = excluded.from_addr, "
+            "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, message_id = excluded.message_id, "
+            "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
+            "has_attachments = excluded.has_attachments, "
+            "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
+            "bodystructure = coalesce(excluded.bodystructure, bodystructure)")
+            .arg(before < 0
+                     ? QStringLiteral("true")
+                     : QStringLiteral("NOT EXISTS (SELECT 1 FROM messages m WHERE m.folder_id = s.folder_id "
+                                      "AND m.uidvalidity = s.uidvalidity AND m.uid = s.uid AND m.id > %1)")
+                           .arg(before)));
+    return q.exec();
+}
+
 constexpr char kInsert[] =
     "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
     "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
@@ -347,46 +379,22 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
     // times cheaper (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
     if (Error e = stageHeaders(m_db, *folder, folderId, uidValidity, headers))
         return e;
-    // Rows of a deferred folder that insertNewDeferredRows wrote are above `before`.
+    // Rows of a deferred folder that insertNewDeferredRows wrote are above `before`; in the usual
+    // case it wrote them all and nothing is left for upsertStagedRows.
     qint64 before = -1;
+    bool rest = true;
     if (folder->searchDeferred) {
         int inserted = 0;
         Result<qint64> top = insertNewDeferredRows(m_db, folderId, &inserted);
         if (!top)
             return top.error();
-        if (inserted == headers.size()) { // the usual case: nothing left for the statement below
-            if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
-                return e;
-            return t.commit();
-        }
         before = *top;
+        rest = inserted != headers.size();
     }
-    Statement q(
-        m_db,
-        QStringLiteral(
-            "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
-            "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
-            "FROM temp.header_staging s WHERE %1 ORDER BY rowid"
-            " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
-            "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
-            "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
-            "size = excluded.size, subject = excluded.subject, from_addr = excluded.from_addr, "
-            "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, message_id = excluded.message_id, "
-            "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
-            "has_attachments = excluded.has_attachments, "
-            "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
-            "bodystructure = coalesce(excluded.bodystructure, bodystructure)")
-            .arg(before < 0
-                     ? QStringLiteral("true")
-                     : QStringLiteral("NOT EXISTS (SELECT 1 FROM messages m WHERE m.folder_id = s.folder_id "
-                                      "AND m.uidvalidity = s.uidvalidity AND m.uid = s.uid AND m.id > %1)")
-                           .arg(before)));
-    if (Error e = q.exec())
-        return e;
+    if (rest) {
+        if (Error e = upsertStagedRows(m_db, before))
+            return e;
+    }
     if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
         return e;
     return t.commit();

@@ -56,15 +56,6 @@ void appendName(QString &out, const QString &name)
     out += u'"';
 }
 
-bool isAscii(QByteArrayView bytes)
-{
-    for (const char c : bytes) {
-        if (static_cast<unsigned char>(c) >= 0x80)
-            return false;
-    }
-    return true;
-}
-
 /// Printable ASCII only: no control character, nothing above 0x7E.
 bool isPrintableAscii(QByteArrayView bytes)
 {
@@ -75,13 +66,12 @@ bool isPrintableAscii(QByteArrayView bytes)
     return true;
 }
 
-/// Appends @p utf8 as a JSON string, escaped as QJsonDocument escapes it: '"', '\\' and the
-/// control characters; every other byte (UTF-8 included) as it is. With @p lower, ASCII
-/// capitals are written in lower case.
-void appendJsonString(std::string &out, QByteArrayView utf8, bool lower = false)
+/// Appends @p utf8 as the inside of a JSON string, escaped as QJsonDocument escapes it: '"',
+/// '\\' and the control characters; every other byte (UTF-8 included) as it is. With @p lower,
+/// ASCII capitals are written in lower case.
+void appendJsonChars(std::string &out, QByteArrayView utf8, bool lower = false)
 {
     static constexpr char hex[] = "0123456789abcdef";
-    out += '"';
     for (const char c : utf8) {
         const auto u = static_cast<unsigned char>(c);
         if (u >= 0x20 && c != '"' && c != '\\') {
@@ -103,6 +93,13 @@ void appendJsonString(std::string &out, QByteArrayView utf8, bool lower = false)
             out += hex[u & 0xf];
         }
     }
+}
+
+/// Appends @p utf8 as a JSON string (see appendJsonChars).
+void appendJsonString(std::string &out, QByteArrayView utf8, bool lower = false)
+{
+    out += '"';
+    appendJsonChars(out, utf8, lower);
     out += '"';
 }
 
@@ -116,7 +113,7 @@ void appendJsonText(std::string &out, const QString &text)
 /// one pass; anything else goes the QString way, as it did when this was built with QJsonObject).
 void appendLowerLatin1(std::string &out, QByteArrayView latin1)
 {
-    if (isAscii(latin1))
+    if (Mime::Charset::isAscii(latin1))
         appendJsonString(out, latin1, true);
     else
         appendJsonText(out, QString::fromLatin1(latin1).toLower());
@@ -144,7 +141,7 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
     const QByteArray charset = s.parameter("CHARSET");
     if (!charset.isEmpty()) {
         key("charset");
-        if (isAscii(charset))
+        if (Mime::Charset::isAscii(charset))
             appendJsonString(out, charset);
         else
             appendJsonText(out, QString::fromLatin1(charset));
@@ -185,14 +182,12 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
     const auto written = std::to_chars(digits, digits + sizeof digits, qint64(s.size));
     out.append(digits, written.ptr);
     key("type");
-    if (isAscii(s.type) && isAscii(s.subtype)) {
-        // The two halves of one JSON string: the closing quote of the first is taken back.
-        appendJsonString(out, s.type, true);
-        out.pop_back();
+    if (Mime::Charset::isAscii(s.type) && Mime::Charset::isAscii(s.subtype)) {
+        out += '"';
+        appendJsonChars(out, s.type, true);
         out += '/';
-        const std::size_t open = out.size();
-        appendJsonString(out, s.subtype, true);
-        out.erase(open, 1);
+        appendJsonChars(out, s.subtype, true);
+        out += '"';
     } else {
         QByteArray type = s.type;
         type += '/';
@@ -348,7 +343,7 @@ QString formatAddressList(const QList<Imap::Address> &addresses)
         if (!first)
             out += QLatin1String(", ");
         first = false;
-        const QString name = a.name.isEmpty() ? QString() : Mime::Charset::decodeHeader(a.name).trimmed();
+        const QString name = a.name.isEmpty() ? QString() : Mime::Charset::decodeHeader(a.name);
         if (!name.isEmpty()) {
             appendName(out, name);
             out += QLatin1String(" <");
