@@ -15,6 +15,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
 #include <memory>
@@ -140,6 +141,14 @@ public:
     /// The logger of this connection, or nullptr when logging is off.
     [[nodiscard]] ProtocolLogger *protocolLogger() const { return m_logger.get(); }
 
+    /// How the server's bytes were read, over the life of this Session (all its connections).
+    struct ReadStatistics {
+        quint64 reads = 0;     ///< reads that returned bytes
+        quint64 bytes = 0;     ///< bytes read (after TLS)
+        quint64 coalesced = 0; ///< times the socket was told to wait for a fuller buffer
+    };
+    [[nodiscard]] const ReadStatistics &readStatistics() const { return m_readStats; }
+
 Q_SIGNALS:
     void stateChanged(Tidings::Imap::Session::State state);
     /// The connection is secured and capabilities are known: jobs run from now on.
@@ -235,6 +244,8 @@ private:
     [[nodiscard]] bool canStartNow(Job *job) const;
     void sendDone();
     void updateTimers();
+    void updateReadCoalescing();
+    void setReceiveLowWater(int bytes);
     void onResponseTimeout();
     void onKeepAlive();
     void onIdleRenewal();
@@ -280,6 +291,12 @@ private:
     Timer *m_responseTimer = nullptr;
     Timer *m_keepAliveTimer = nullptr;
     Timer *m_idleTimer = nullptr;
+    /// Read coalescing (updateReadCoalescing): a plain QTimer, not the injected Clock, because it
+    /// only lets bytes through that have already arrived; a test clock that never advances must
+    /// not hold an answer back.
+    QTimer *m_coalesceTimer = nullptr;
+    int m_receiveLowWater = 1; ///< SO_RCVLOWAT of the current socket
+    ReadStatistics m_readStats;
 };
 
 } // namespace Tidings::Imap

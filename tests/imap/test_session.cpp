@@ -745,6 +745,57 @@ private Q_SLOTS:
         VERIFY_SCRIPT(server);
     }
 
+    void readCoalescing_pipelinedAnswers_arriveWhole_andSmallTailsAreNotHeldBack()
+    {
+        // Three pipelined fetches: a first answer of about 280 KiB, then two small ones. While
+        // two or more commands are in flight the session lets the socket wait for 64 KiB
+        // (Linux). The server sends the small answers only once the first has been read (W:,
+        // released from the first job's finished signal, inside the read that completed it), so
+        // they arrive below the mark and only the session's short wait lets them through — with a
+        // test clock that never moves.
+        QString script = SelectedInbox + QStringLiteral("C: A003 UID FETCH 1:6000 (UID FLAGS)\n"
+                                                        "C: A004 UID FETCH 6001 (UID FLAGS)\n"
+                                                        "C: A005 UID FETCH 6002 (UID FLAGS)\n");
+        for (int uid = 1; uid <= 6000; ++uid)
+            script += QStringLiteral("S: * %1 FETCH (UID %1 FLAGS (\\\\Seen $Label%1))\n").arg(uid);
+        script += QStringLiteral("S: A003 OK\n"
+                                 "W:\n"
+                                 "S: * 6001 FETCH (UID 6001 FLAGS ())\n"
+                                 "S: A004 OK\n"
+                                 "S: * 6002 FETCH (UID 6002 FLAGS ())\n"
+                                 "S: A005 OK\n");
+        ScriptedServer server(script, ScriptedServer::Transport::ImplicitTls);
+        ManualClock clock;
+        Session session(scriptedSettings(server.port(), Security::ImplicitTls), clock);
+        QVERIFY(openAndWait(session));
+        QVERIFY(login(session));
+        QVERIFY(selectInbox(session));
+        FetchScope scope;
+        scope.flags = true;
+        FetchJob a(&session), b(&session), c(&session);
+        a.setUids(UidSet::range(1, 6000));
+        b.setUids(UidSet{6001});
+        c.setUids(UidSet{6002});
+        connect(&a, &Job::finished, &server, [&server] { server.proceed(); });
+        for (FetchJob *job : {&a, &b, &c}) {
+            job->setScope(scope);
+            job->setAutoDelete(false);
+            job->start();
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(a.isFinished() && b.isFinished() && c.isFinished(), 10000);
+        QVERIFY(!a.error() && !b.error() && !c.error());
+        QCOMPARE(a.messages().size(), 6000);
+        QCOMPARE(a.messages().last().flags, std::optional<QList<QByteArray>>({"\\Seen", "$Label6000"}));
+        QCOMPARE(b.messages().size(), 1);
+        QCOMPARE(c.messages().size(), 1);
+        const Session::ReadStatistics &reads = session.readStatistics();
+        QVERIFY(reads.bytes > 250 * 1024);
+#ifdef Q_OS_LINUX
+        QVERIFY2(reads.coalesced > 0, "the socket never waited for a fuller buffer");
+#endif
+        VERIFY_SCRIPT(server);
+    }
+
     void pipelining_sequenceNumberFetchWaitsForUidFetch()
     {
         ScriptedServer server(SelectedInbox + QStringLiteral("C: A003 UID FETCH 1 (UID FLAGS)\n"
