@@ -66,7 +66,8 @@ public:
     }
 
     /// Renders the command with @p tag; the EncodedCommand or the encoder's refusal.
-    [[nodiscard]] std::variant<EncodedCommand, Error> encode(const QByteArray &tag, const EncoderOptions &options) const;
+    [[nodiscard]] std::variant<EncodedCommand, Error> encode(const QByteArray &tag,
+                                                             const EncoderOptions &options) const;
 
 private:
     using Step = std::function<void(CommandBuilder &)>;
@@ -105,12 +106,19 @@ public:
     void setAutoDelete(bool autoDelete) { m_autoDelete = autoDelete; }
     [[nodiscard]] bool autoDelete() const { return m_autoDelete; }
 
+    /// The answer is large and its bytes come as fast as the server can send them (a chunk of a
+    /// first header sync): while it is being read with more commands in flight behind it, the
+    /// session may wait for a fuller socket buffer before reading (Session, read coalescing).
+    /// Default false: every answer is read as its bytes arrive.
+    void setLargeAnswer(bool large) { m_largeAnswer = large; }
+    [[nodiscard]] bool largeAnswer() const { return m_largeAnswer; }
+
     /// How a job may share the line with others (RFC 9051 §5.5).
     enum class Concurrency {
-        Exclusive,           ///< runs alone: changes the selection, authenticates, IDLE, expunges
-        UidOnly,             ///< UID commands: may overlap with each other and Independent ones
-        SequenceNumbers,     ///< commands with message sequence numbers: only with each other
-        Independent,         ///< does not touch message numbers (LIST, STATUS, CREATE, APPEND)
+        Exclusive,       ///< runs alone: changes the selection, authenticates, IDLE, expunges
+        UidOnly,         ///< UID commands: may overlap with each other and Independent ones
+        SequenceNumbers, ///< commands with message sequence numbers: only with each other
+        Independent,     ///< does not touch message numbers (LIST, STATUS, CREATE, APPEND)
     };
     [[nodiscard]] virtual Concurrency concurrency() const { return Concurrency::Exclusive; }
 
@@ -150,6 +158,7 @@ private:
     bool m_running = false;
     bool m_finished = false;
     bool m_autoDelete = true;
+    bool m_largeAnswer = false;
 };
 
 /// A job that sends one command and is done when it completes: OK succeeds, NO/BAD fail.

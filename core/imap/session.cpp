@@ -241,18 +241,20 @@ void Session::onReadyRead()
     }
 }
 
-/// While pipelined commands are answered (a first sync keeps several header chunks in flight),
-/// more bytes are certain to follow every read. Waking for each TLS record that arrives, about
-/// 10 KiB, cost the initial sync a third of its CPU in the event loop, TLS and socket reads, and
-/// on a machine shared with the server it took the CPU from the server at every wake-up
-/// (docs/imap.md, Read coalescing). So while two or more commands are in flight the socket counts
-/// as readable only once 64 KiB have arrived (SO_RCVLOWAT, Linux); bytes below that are read
-/// 5 ms after the last read at the latest, when the mark goes back to one byte. A single command
-/// in flight, and an idle connection, are read at once.
+/// While a large answer streams in with more commands in flight behind it (a first sync keeps
+/// several header chunks in flight), more bytes are certain to follow every read. Waking for
+/// each TLS record that arrives, about 10 KiB, cost the initial sync CPU in the event loop, TLS
+/// and socket reads, and on a machine shared with the server it took the CPU from the server at
+/// every wake-up (docs/imap.md, Read coalescing). So while the command being answered is marked
+/// Job::largeAnswer() and another is in flight behind it, the socket counts as readable only
+/// once 64 KiB have arrived (SO_RCVLOWAT, Linux); bytes below that are read 5 ms after the last
+/// read at the latest, when the mark goes back to one byte. Anything else (a single command, a
+/// run of small answers such as a flag sweep, an idle connection) is read as it arrives.
 void Session::updateReadCoalescing()
 {
 #ifdef Q_OS_LINUX
-    if (m_pending.size() >= 2 && m_socket && !m_failed) {
+    if (m_pending.size() >= 2 && m_pending.front()->job && m_pending.front()->job->largeAnswer() &&
+        m_socket && !m_failed) {
         setReceiveLowWater(kCoalesceBytes);
         m_coalesceTimer->start(kCoalesceWait);
         return;

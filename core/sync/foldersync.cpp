@@ -327,6 +327,7 @@ void FolderSync::fetchNextHeaderChunk()
         // Each answer becomes a list row as it is parsed, between reads, and is not kept: the
         // chunk's end then only sorts and hands the rows on.
         job->setCollect(false);
+        job->setLargeAnswer(true); // read in fuller buffers while the next chunks wait behind it
         auto converted = std::make_shared<ConvertedChunk>();
         converted->headers.reserve(n);
         connect(job, &Imap::FetchJob::messageFetched, this, [converted](const Imap::Fetch &f) {

@@ -742,17 +742,19 @@ private Q_SLOTS:
         QCOMPARE(b.messages().size(), 1);
         QCOMPARE(a.messages().first().uid, std::optional<std::uint32_t>(1));
         QCOMPARE(b.messages().first().flags, std::optional<QList<QByteArray>>(QList<QByteArray>{"\\Seen"}));
+        // Answers not marked large are read as they arrive: no wait for a fuller buffer.
+        QCOMPARE(session.readStatistics().coalesced, quint64(0));
         VERIFY_SCRIPT(server);
     }
 
     void readCoalescing_pipelinedAnswers_arriveWhole_andSmallTailsAreNotHeldBack()
     {
-        // Three pipelined fetches: a first answer of about 280 KiB, then two small ones. While
-        // two or more commands are in flight the session lets the socket wait for 64 KiB
-        // (Linux). The server sends the small answers only once the first has been read (W:,
-        // released from the first job's finished signal, inside the read that completed it), so
-        // they arrive below the mark and only the session's short wait lets them through — with a
-        // test clock that never moves.
+        // Three pipelined fetches: a first answer of about 280 KiB (marked as a large answer),
+        // then two small ones. While it is answered with more commands behind it, the session
+        // lets the socket wait for 64 KiB (Linux). The server sends the small answers only once the first has
+        // been read (W:, released from the first job's finished signal, inside the read that completed it),
+        // so they arrive below the mark and only the session's short wait lets them through — with a test
+        // clock that never moves.
         QString script = SelectedInbox + QStringLiteral("C: A003 UID FETCH 1:6000 (UID FLAGS)\n"
                                                         "C: A004 UID FETCH 6001 (UID FLAGS)\n"
                                                         "C: A005 UID FETCH 6002 (UID FLAGS)\n");
@@ -776,6 +778,7 @@ private Q_SLOTS:
         a.setUids(UidSet::range(1, 6000));
         b.setUids(UidSet{6001});
         c.setUids(UidSet{6002});
+        a.setLargeAnswer(true);
         connect(&a, &Job::finished, &server, [&server] { server.proceed(); });
         for (FetchJob *job : {&a, &b, &c}) {
             job->setScope(scope);
