@@ -245,7 +245,7 @@ void Session::onReadyRead()
 /// several header chunks in flight), more bytes are certain to follow every read. Waking for
 /// each TLS record that arrives, about 10 KiB, cost the initial sync CPU in the event loop, TLS
 /// and socket reads, and on a machine shared with the server it took the CPU from the server at
-/// every wake-up (docs/imap.md, Read coalescing). So while the command being answered is marked
+/// every wake-up (docs/imap-session.md, Read coalescing). So while the command being answered is marked
 /// Job::largeAnswer() and another is in flight behind it, the socket counts as readable only
 /// once 64 KiB have arrived (SO_RCVLOWAT, Linux); bytes below that are read 5 ms after the last
 /// read at the latest, when the mark goes back to one byte. Anything else (a single command, a
