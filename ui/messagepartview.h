@@ -28,8 +28,9 @@ public:
     /// Shows sanitised HTML (the output of HtmlSanitizer or PlainTextRenderer).
     void setSafeHtml(const QString &html);
     [[nodiscard]] const QString &safeHtml() const { return m_html; }
-    /// Lays the same HTML out again (an image arrived), keeping the scroll position.
-    void reload();
+    /// Lays the same HTML out again (an image arrived), keeping the scroll position. Overrides
+    /// QTextBrowser's virtual slot of the same name.
+    void reload() override;
 
     QVariant loadResource(int type, const QUrl &name) override;
     [[nodiscard]] QSize sizeHint() const override;

@@ -21,10 +21,12 @@ namespace {
 /// a failure does not leave dozens of jobs in doubt.
 constexpr int MaxPipelined = 8;
 
+#ifdef Q_OS_LINUX
 // Read coalescing (Session::updateReadCoalescing): how full the receive buffer must be before the
 // socket counts as readable, and how long bytes below that may wait.
 constexpr int kCoalesceBytes = 64 * 1024;
 constexpr std::chrono::milliseconds kCoalesceWait{5};
+#endif
 
 QString seconds(std::chrono::milliseconds ms)
 {
