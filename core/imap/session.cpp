@@ -229,7 +229,6 @@ void Session::onReadyRead()
     const QByteArray bytes = m_socket->readAll();
     if (bytes.isEmpty())
         return;
-    ++m_readStats.reads;
     m_readStats.bytes += quint64(bytes.size());
     if (m_logger)
         m_logger->serverBytes(bytes);
@@ -255,8 +254,8 @@ void Session::onReadyRead()
 void Session::updateReadCoalescing()
 {
 #ifdef Q_OS_LINUX
-    if (m_pending.size() >= 2 && m_pending.front()->job && m_pending.front()->job->largeAnswer() &&
-        m_socket && !m_failed) {
+    // Called after a read that left the connection up (onReadyRead).
+    if (m_pending.size() >= 2 && m_pending.front()->job && m_pending.front()->job->largeAnswer()) {
         setReceiveLowWater(kCoalesceBytes);
         m_coalesceTimer->start(kCoalesceWait);
         return;

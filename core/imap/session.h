@@ -143,7 +143,6 @@ public:
 
     /// How the server's bytes were read, over the life of this Session (all its connections).
     struct ReadStatistics {
-        quint64 reads = 0;     ///< reads that returned bytes
         quint64 bytes = 0;     ///< bytes read (after TLS)
         quint64 coalesced = 0; ///< times the socket was told to wait for a fuller buffer
     };
