@@ -183,13 +183,16 @@ Error Database::configure()
                 Error::Kind::Storage,
                 QStringLiteral("SQLite refused WAL mode (journal_mode is %1)").arg(mode->toString()));
     }
-    // wal_autocheckpoint: a checkpoint (two fsyncs under synchronous=NORMAL) every 8000 pages
-    // (32 MiB) of WAL instead of SQLite's 1000: an initial sync writes hundreds of MiB, and at
-    // 1000 pages the checkpoints' fsyncs were most of its commit time (docs/sync.md,
-    // Benchmark). journal_size_limit gives the space back after a checkpoint.
+    // wal_autocheckpoint: a checkpoint inside a commit (two fsyncs under synchronous=NORMAL)
+    // only once the WAL holds 32768 pages (128 MiB), not at SQLite's 1000: an initial sync
+    // writes hundreds of MiB, and its checkpoints were a seventh of the store writer's work
+    // (docs/sync.md, Benchmark). The writer checkpoints when it goes idle instead
+    // (StoreWriter), so a sync's commits leave that work for after the sync, and the bound
+    // only matters to a sync of more than about 180,000 headers. journal_size_limit gives the
+    // space back after a checkpoint.
     for (const char *pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
                                "PRAGMA temp_store = MEMORY", "PRAGMA cache_size = -32768",
-                               "PRAGMA wal_autocheckpoint = 8000", "PRAGMA journal_size_limit = 33554432"}) {
+                               "PRAGMA wal_autocheckpoint = 32768", "PRAGMA journal_size_limit = 33554432"}) {
         if (Error e = execRaw(m_handle, pragma, QString::fromLatin1(pragma)))
             return e;
     }
@@ -292,6 +295,19 @@ Error Database::checkTransactionAlive()
 void Database::releaseMemory()
 {
     sqlite3_db_release_memory(m_handle);
+}
+
+Error Database::checkpoint()
+{
+    assertOwnerThread();
+    if (isInMemory())
+        return {};
+    // SQLITE_BUSY: another connection is checkpointing; nothing to do here.
+    const int rc = sqlite3_wal_checkpoint_v2(m_handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY)
+        return {};
+    return storageError(QStringLiteral("checkpointing the WAL"), QString::fromUtf8(sqlite3_errmsg(m_handle)),
+                        rc);
 }
 
 Error Database::exec(const QString &sql)

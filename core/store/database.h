@@ -100,6 +100,11 @@ public:
     /// Gives the connection's page cache back to the system (an idle second connection need
     /// not hold its share of the cache).
     void releaseMemory();
+    /// Copies the pages the WAL holds into the database file, as far as no reader still needs
+    /// them (a passive checkpoint: it never waits for a reader or a writer). An idle writer
+    /// runs it, so a long series of commits leaves its checkpoint for a quiet moment
+    /// (StoreWriter; docs/store.md).
+    Error checkpoint();
     /// Runs one SQL statement and returns the first column of its first row.
     [[nodiscard]] Result<QVariant> scalar(const QString &sql);
 

@@ -31,29 +31,34 @@ public:
                 m_openError = opened.error();
         }
         job(m_db.get(), m_openError);
-        // Idle for a while: the page cache goes back to the system (the owner's connection
-        // keeps its own). Not at once: during a sync the queue runs empty between nearly every
-        // two chunks, and a dropped cache made each chunk read its index pages again.
+        // Idle for a while: the WAL is checkpointed (a sync's commits leave that to now, see
+        // Database::configure) and the page cache goes back to the system (the owner's
+        // connection keeps its own). Not at once: during a sync the queue runs empty between
+        // nearly every two chunks, and a dropped cache made each chunk read its index pages
+        // again.
         if (--m_queued == 0 && m_db) {
             if (!m_idle) {
                 m_idle = new QTimer(this); // on this thread, like the worker
                 m_idle->setSingleShot(true);
-                m_idle->setInterval(kIdleRelease);
                 connect(m_idle, &QTimer::timeout, this, [this] {
-                    if (m_db)
-                        m_db->releaseMemory();
+                    if (!m_db)
+                        return;
+                    // A failure here is the disk's; the next commit meets and reports it.
+                    if (Error e = m_db->checkpoint())
+                        qWarning("store writer: %s", qUtf8Printable(e.toString()));
+                    m_db->releaseMemory();
                 });
             }
-            m_idle->start();
+            m_idle->start(std::chrono::milliseconds(m_idleDelayMs.load()));
         }
         // A failed open is retried with the next piece of work (the disk may have recovered).
         m_openError = Error();
     }
 
     std::atomic<int> m_queued{0};
+    std::atomic<qint64> m_idleDelayMs{10000};
 
 private:
-    static constexpr std::chrono::seconds kIdleRelease{10};
     QTimer *m_idle = nullptr;
     QString m_profileDir;
     Store::Database::Options m_options;
@@ -82,6 +87,12 @@ StoreWriter::~StoreWriter()
         m_thread->quit();
         m_thread->wait();
     }
+}
+
+void StoreWriter::setIdleDelay(std::chrono::milliseconds delay)
+{
+    if (m_worker)
+        m_worker->m_idleDelayMs = delay.count();
 }
 
 void StoreWriter::enqueue(Job job)

@@ -9,6 +9,7 @@
 #include <QPointer>
 
 #include <atomic>
+#include <chrono>
 #include <concepts>
 #include <functional>
 #include <memory>
@@ -32,8 +33,9 @@ namespace Tidings::Sync {
 /// - the destructor waits for the piece being written (a transaction completes or rolls back
 ///   as a whole) and drops what has not started: none of it was committed, and callers keep
 ///   nothing that depends on it before their `done` ran.
-/// The writer's connection gives its page cache back once it has been idle for ten seconds, so
-/// an idle writer holds no memory beyond the connection itself.
+/// Once the writer has been idle for ten seconds, its connection checkpoints the WAL (the
+/// commits of a sync leave that work for then) and gives its page cache back, so an idle
+/// writer holds no memory beyond the connection itself.
 class StoreWriter final : public QObject
 {
     Q_OBJECT
@@ -46,6 +48,9 @@ public:
 
     /// True when work runs on a thread of its own.
     [[nodiscard]] bool isThreaded() const { return m_thread != nullptr; }
+    /// How long the writer waits, once its queue is empty, before it checkpoints and gives its
+    /// cache back (ten seconds; tests shorten it). Takes effect the next time it goes idle.
+    void setIdleDelay(std::chrono::milliseconds delay);
     /// Pieces of work submitted whose `done` has not run yet.
     [[nodiscard]] int pending() const { return m_pending; }
 

@@ -6,6 +6,8 @@
 #include "core/store/database.h"
 #include "core/sync/storewriter.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -81,6 +83,39 @@ private Q_SLOTS:
                                            "ORDER BY rowid)"))
                      ->toString(),
                  QStringLiteral("0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19"));
+    }
+
+    void idle_checkpointsTheWal()
+    {
+        // A commit leaves its pages in the WAL (the autocheckpoint bound is far above this
+        // write); the writer copies them into the database file once it has gone idle.
+        using namespace std::chrono_literals;
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto db = openWithNotes(dir.path());
+        const QString file = QDir(dir.path()).filePath(QStringLiteral("tidings.db"));
+        StoreWriter writer(*db, QStringLiteral("test-writer"));
+        writer.setIdleDelay(200ms);
+        QObject context;
+        bool written = false;
+        writer.submit(
+            &context,
+            [](Store::Database &own) {
+                return own.exec(
+                    QStringLiteral("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n "
+                                   "WHERE x < 5000) INSERT INTO test_notes SELECT randomblob(400) "
+                                   "FROM n"));
+            },
+            [&written](const Error &e) {
+                QCOMPARE(e, Error());
+                written = true;
+            });
+        QVERIFY(spin([&] { return written; }));
+        const qint64 before = QFileInfo(file).size();
+        QVERIFY(QFileInfo(file + QStringLiteral("-wal")).size() > 2'000'000);
+        // Two MB of rows reach the file only through a checkpoint.
+        QVERIFY(spin([&] { return QFileInfo(file).size() > before + 2'000'000; }));
+        QCOMPARE(db->scalar(QStringLiteral("SELECT count(*) FROM test_notes"))->toInt(), 5000);
     }
 
     void inMemory_runsOnTheOwnersEventLoop_inOrder_neverInsideSubmit()
