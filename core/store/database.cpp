@@ -3,6 +3,7 @@
 #include "core/store/database.h"
 
 #include "core/common/clock.h"
+#include "core/store/headerfeed.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -201,6 +202,9 @@ Error Database::configure()
         return fk.error();
     if (fk->toInt() != 1)
         return Error::make(Error::Kind::Storage, QStringLiteral("this SQLite does not enforce foreign keys"));
+    if (const int rc = HeaderFeed::registerModule(m_handle); rc != SQLITE_OK)
+        return storageError(QStringLiteral("registering header_feed"), QString::fromUtf8(sqlite3_errstr(rc)),
+                            rc);
     return {};
 }
 
@@ -555,6 +559,15 @@ Error Statement::exec()
     // later statements in the same guard fail instead of autocommitting one by one.
     if (m_db.m_depth > 0 && sqlite3_get_autocommit(m_db.m_handle))
         m_db.m_aborted = true;
+    return e;
+}
+
+Error Database::rawStatementError(const QString &context)
+{
+    Error e = storageError(context, QString::fromUtf8(sqlite3_errmsg(m_handle)),
+                           sqlite3_extended_errcode(m_handle));
+    if (m_depth > 0 && sqlite3_get_autocommit(m_handle))
+        m_aborted = true;
     return e;
 }
 

@@ -126,6 +126,10 @@ public:
 
     /// The raw connection, for the few calls Qt Sql does not wrap.
     [[nodiscard]] sqlite3 *handle() const { return m_handle; }
+    /// For a statement run on handle() that failed: the Storage error with SQLite's text and
+    /// code, and, as Statement::exec does, a note when SQLite ended the open transaction itself
+    /// (later statements in the guard then fail instead of autocommitting).
+    [[nodiscard]] Error rawStatementError(const QString &context);
 
 private:
     friend class Statement;

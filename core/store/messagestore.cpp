@@ -3,6 +3,7 @@
 #include "core/store/messagestore.h"
 
 #include "core/store/database.h"
+#include "core/store/headerfeed.h"
 
 #include <QHash>
 #include <QRegularExpression>
@@ -60,15 +61,6 @@ StoredMessage readMessage(Statement &q)
     h.preview = q.value(20).toString();
     h.bodyStructure = q.value(21).toByteArray();
     return m;
-}
-
-qint64 sortDateOf(const MessageHeader &h)
-{
-    if (h.date.isValid())
-        return h.date.toSecsSinceEpoch();
-    if (h.internalDate.isValid())
-        return h.internalDate.toSecsSinceEpoch();
-    return 0;
 }
 
 QVariant nullIfEmpty(const QString &s)
@@ -131,89 +123,37 @@ void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32
         .bind(nullIfEmpty(h.bodyStructure));
 }
 
-/// Writes @p headers into temp.header_staging (bindHeader's 22 columns in its order, then `bulk`:
-/// 1 for a UID that occurs once in @p headers, see insertNewDeferredRows) straight
-/// through SQLite's C API: the same values and types bindHeader gives Qt Sql (text as UTF-8,
-/// the BODYSTRUCTURE as a blob, absent values as NULL), without a QVariant per column —
-/// QSqlQuery's binding was a third of the staging cost of the initial sync.
-Error writeHeaderRows(Database &db, const FolderInfo &folder, qint64 folderId, quint32 uidValidity,
-                      const QList<MessageHeader> &headers)
+/// The columns of `messages` a header fills, in the order of kFeedSelect's.
+constexpr char kFeedColumns[] =
+    "account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, keywords, internal_date, date, "
+    "sort_date, size, subject, from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, "
+    "preview, bodystructure";
+/// Those columns for every header of the feed bound to ?1 (its rows as `s`), with the folder's
+/// values ?2 to ?5 (see runFeedInsert).
+constexpr char kFeedSelect[] =
+    "SELECT ?2, ?3, ?4, ?5, uid, modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
+    "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
+    "FROM header_feed(?1) s";
+
+/// Runs @p sql, an INSERT into `messages` of kFeedColumns from kFeedSelect, with @p feed and the
+/// folder's account, id, INBOX bit and @p uidValidity bound; gives sqlite3_changes. The rows come
+/// straight from the headers in memory: no staging table is written and read again.
+Result<int> runFeedInsert(Database &db, const QByteArray &sql, const HeaderFeed &feed,
+                          const FolderInfo &folder, qint64 folderId, quint32 uidValidity)
 {
-    static constexpr char sql[] = "INSERT INTO temp.header_staging VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                  "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     sqlite3 *handle = db.handle();
     sqlite3_stmt *raw = nullptr;
-    auto failure = [handle](const char *what) {
-        return Database::storageError(QString::fromLatin1(what), QString::fromUtf8(sqlite3_errmsg(handle)),
-                                      sqlite3_extended_errcode(handle));
-    };
-    if (sqlite3_prepare_v3(handle, sql, int(sizeof sql - 1), SQLITE_PREPARE_PERSISTENT, &raw, nullptr) !=
-        SQLITE_OK)
-        return failure("preparing a header insert");
-    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> stmt(raw, sqlite3_finalize);
-    // UIDs that occur more than once in this chunk (a server that answered one twice).
-    QList<quint32> sortedUids;
-    sortedUids.reserve(headers.size());
-    for (const MessageHeader &h : headers)
-        sortedUids << h.uid;
-    std::sort(sortedUids.begin(), sortedUids.end());
-    auto once = [&sortedUids](quint32 uid) {
-        const auto range = std::equal_range(sortedUids.cbegin(), sortedUids.cend(), uid);
-        return range.second - range.first == 1;
-    };
-    QByteArray text[9]; // kept alive until the row is stepped (bound without a copy)
-    for (const MessageHeader &h : headers) {
-        int i = 0;
-        int t = 0;
-        auto bindInt = [&](qint64 v) { return sqlite3_bind_int64(raw, ++i, v) == SQLITE_OK; };
-        auto bindNull = [&] { return sqlite3_bind_null(raw, ++i) == SQLITE_OK; };
-        auto bindTime = [&](const QDateTime &time) {
-            return time.isValid() ? bindInt(time.toSecsSinceEpoch()) : bindNull();
-        };
-        auto bindText = [&](const QString &value, bool nullIfEmpty) {
-            if (nullIfEmpty && value.isEmpty())
-                return bindNull();
-            QByteArray &utf8 = text[t++];
-            utf8 = value.toUtf8();
-            return sqlite3_bind_text(raw, ++i, utf8.isNull() ? "" : utf8.constData(), int(utf8.size()),
-                                     SQLITE_STATIC) == SQLITE_OK;
-        };
-        const bool ok = bindInt(folder.accountId) && bindInt(folderId) && bindInt(folder.isInbox ? 1 : 0) &&
-                        bindInt(qint64(uidValidity)) && (h.uid == 0 ? bindNull() : bindInt(qint64(h.uid))) &&
-                        bindInt(qint64(h.modSeq)) && bindInt(qint64(uint(h.flags.toInt()))) &&
-                        bindText(h.keywords.join(u' '), false) && bindTime(h.internalDate) &&
-                        bindTime(h.date) && bindInt(sortDateOf(h)) && bindInt(h.size) &&
-                        bindText(h.subject, false) && bindText(h.from, false) && bindText(h.to, false) &&
-                        bindText(h.cc, false) && bindText(h.messageId, true) && bindText(h.inReplyTo, true) &&
-                        bindText(h.references, true) && bindInt(h.hasAttachments ? 1 : 0) &&
-                        bindText(h.preview, false) &&
-                        (h.bodyStructure.isEmpty()
-                             ? bindNull()
-                             : sqlite3_bind_blob(raw, ++i, h.bodyStructure.constData(),
-                                                 int(h.bodyStructure.size()), SQLITE_STATIC) == SQLITE_OK) &&
-                        bindInt(h.uid != 0 && once(h.uid) ? 1 : 0);
-        if (!ok)
-            return failure("binding a header");
-        if (sqlite3_step(raw) != SQLITE_DONE)
-            return failure("writing a header");
-        sqlite3_reset(raw);
-    }
-    return {};
-}
-
-/// Empties temp.header_staging (made on first use) and writes @p headers into it, in order.
-Error stageHeaders(Database &db, const FolderInfo &folder, qint64 folderId, quint32 uidValidity,
-                   const QList<MessageHeader> &headers)
-{
-    static const QString createStaging = QStringLiteral(
-        "CREATE TEMP TABLE IF NOT EXISTS header_staging (account_id, folder_id, in_inbox, uidvalidity, uid, "
-        "modseq, flags, keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, "
-        "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure, bulk)");
-    if (Error e = Statement(db, createStaging).exec())
-        return e;
-    if (Error e = Statement(db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
-        return e;
-    return writeHeaderRows(db, folder, folderId, uidValidity, headers);
+    if (sqlite3_prepare_v2(handle, sql.constData(), int(sql.size()), &raw, nullptr) != SQLITE_OK)
+        return db.rawStatementError(QStringLiteral("preparing a header insert"));
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> statement(raw, sqlite3_finalize);
+    if (feed.bind(raw, 1) != SQLITE_OK || sqlite3_bind_int64(raw, 2, folder.accountId) != SQLITE_OK ||
+        sqlite3_bind_int64(raw, 3, folderId) != SQLITE_OK ||
+        sqlite3_bind_int(raw, 4, folder.isInbox ? 1 : 0) != SQLITE_OK ||
+        sqlite3_bind_int64(raw, 5, qint64(uidValidity)) != SQLITE_OK)
+        return db.rawStatementError(QStringLiteral("binding a header insert"));
+    if (sqlite3_step(raw) != SQLITE_DONE)
+        return db.rawStatementError(QStringLiteral("writing headers"));
+    return sqlite3_changes(handle);
 }
 
 /// Turns this connection's triggers off for its lifetime (SQLITE_DBCONFIG_ENABLE_TRIGGER; SQLite
@@ -243,12 +183,13 @@ private:
 /// AFTER INSERT triggers on messages come down to: note the row in search_pending (the search
 /// index and message_ids leave pending rows out) and add it to the folder's counts. Per row
 /// they cost about as much as the insert itself in a first sync (docs/sync.md, Benchmark).
-/// Inserted here: staged rows whose UID occurs once in the chunk (`bulk`) and is not stored yet
-/// (OR IGNORE skips those). Gives the id above which the new rows are: inside the caller's
-/// write transaction nobody else inserts, so they are the ones above the largest id before.
-/// upsertHeaders then writes, the ordinary way and with the triggers, every staged row that did
-/// not get in here. test_store_search_deferred compares the result with the trigger path.
-Result<qint64> insertNewDeferredRows(Database &db, qint64 folderId, int *inserted)
+/// Inserted here: the feed's `bulk` rows (a UID that occurs once in the chunk) that are not
+/// stored yet (OR IGNORE skips those). Gives the id above which the new rows are: inside the
+/// caller's write transaction nobody else inserts, so they are the ones above the largest id
+/// before. upsertHeaders then writes, the ordinary way and with the triggers, every row that
+/// did not get in here. test_store_search_deferred compares the result with the trigger path.
+Result<qint64> insertNewDeferredRows(Database &db, const HeaderFeed &feed, const FolderInfo &folder,
+                                     qint64 folderId, quint32 uidValidity, int *inserted)
 {
     Statement top(db, QStringLiteral("SELECT coalesce(max(id), 0) FROM messages"));
     if (Error e = top.exec())
@@ -259,19 +200,12 @@ Result<qint64> insertNewDeferredRows(Database &db, qint64 folderId, int *inserte
         if (!off.ok())
             return Error::make(Error::Kind::Storage,
                                QStringLiteral("cannot turn the row triggers off for a bulk insert"));
-        Statement insert(
-            db,
-            QStringLiteral("INSERT OR IGNORE INTO messages (account_id, folder_id, in_inbox, uidvalidity, "
-                           "uid, modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
-                           "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, "
-                           "preview, bodystructure) "
-                           "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-                           "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, "
-                           "cc_addr, message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
-                           "FROM temp.header_staging WHERE bulk = 1 ORDER BY rowid"));
-        if (Error e = insert.exec())
-            return e;
-        *inserted = insert.rowsAffected();
+        static const QByteArray sql = QByteArray("INSERT OR IGNORE INTO messages (") + kFeedColumns + ") " +
+                                      kFeedSelect + " WHERE bulk = 1 ORDER BY s.rowid";
+        Result<int> rows = runFeedInsert(db, sql, feed, folder, folderId, uidValidity);
+        if (!rows)
+            return rows.error();
+        *inserted = *rows;
     }
     Statement pending(db, QStringLiteral("INSERT OR IGNORE INTO search_pending (message_id) "
                                          "SELECT id FROM messages WHERE id > ?"));
@@ -289,36 +223,30 @@ Result<qint64> insertNewDeferredRows(Database &db, qint64 folderId, int *inserte
     return before;
 }
 
-/// The staged rows the ordinary way: one INSERT ... SELECT, the row triggers on, a UID already
+/// The feed's rows the ordinary way: one INSERT ... SELECT, the row triggers on, a UID already
 /// stored updated. With @p before >= 0 (a deferred folder) the rows insertNewDeferredRows wrote,
 /// those above that id, are left out.
-Error upsertStagedRows(Database &db, qint64 before)
+Error upsertFeedRows(Database &db, const HeaderFeed &feed, const FolderInfo &folder, qint64 folderId,
+                     quint32 uidValidity, qint64 before)
 {
-    Statement q(
-        db,
-        QStringLiteral(
-            "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
-            "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-            "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-            "message_id, in_reply_to, refs, has_attachments, preview, bodystructure "
-            "FROM temp.header_staging s WHERE %1 ORDER BY rowid"
-            " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
-            "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
-            "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
-            "size = excluded.size, subject = excluded.subject, from_addr = excluded.from_addr, "
-            "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, message_id = excluded.message_id, "
-            "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
-            "has_attachments = excluded.has_attachments, "
-            "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
-            "bodystructure = coalesce(excluded.bodystructure, bodystructure)")
-            .arg(before < 0
-                     ? QStringLiteral("true")
-                     : QStringLiteral("NOT EXISTS (SELECT 1 FROM messages m WHERE m.folder_id = s.folder_id "
-                                      "AND m.uidvalidity = s.uidvalidity AND m.uid = s.uid AND m.id > %1)")
-                           .arg(before)));
-    return q.exec();
+    const QByteArray sql =
+        QByteArray("INSERT INTO messages (") + kFeedColumns + ") " + kFeedSelect + " WHERE " +
+        (before < 0 ? QByteArray("true")
+                    : "NOT EXISTS (SELECT 1 FROM messages m WHERE m.folder_id = ?3 AND m.uidvalidity = ?5 "
+                      "AND m.uid = s.uid AND m.id > " +
+                          QByteArray::number(before) + ")") +
+        " ORDER BY s.rowid"
+        " ON CONFLICT (folder_id, uidvalidity, uid) DO UPDATE SET "
+        "modseq = excluded.modseq, flags = excluded.flags, keywords = excluded.keywords, "
+        "internal_date = excluded.internal_date, date = excluded.date, sort_date = excluded.sort_date, "
+        "size = excluded.size, subject = excluded.subject, from_addr = excluded.from_addr, "
+        "to_addr = excluded.to_addr, cc_addr = excluded.cc_addr, message_id = excluded.message_id, "
+        "in_reply_to = excluded.in_reply_to, refs = excluded.refs, "
+        "has_attachments = excluded.has_attachments, "
+        "preview = CASE WHEN excluded.preview = '' THEN preview ELSE excluded.preview END, "
+        "bodystructure = coalesce(excluded.bodystructure, bodystructure)";
+    Result<int> rows = runFeedInsert(db, sql, feed, folder, folderId, uidValidity);
+    return rows ? Error() : rows.error();
 }
 
 constexpr char kInsert[] =
@@ -372,31 +300,28 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
     if (!folder)
         return folder.error();
 
-    // The rows go into a temporary table first and reach `messages` in one INSERT ... SELECT.
-    // Each statement that writes `messages` runs the FTS triggers inside a statement savepoint,
-    // and FTS5 (SQLite 3.40) flushes its pending terms to a new segment at every savepoint: one
-    // statement per chunk instead of one per row made the initial sync's store writes several
-    // times cheaper (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
-    if (Error e = stageHeaders(m_db, *folder, folderId, uidValidity, headers))
-        return e;
+    // The rows reach `messages` in one INSERT ... SELECT from the feed. Each statement that
+    // writes `messages` runs the FTS triggers inside a statement savepoint, and FTS5 (SQLite
+    // 3.40) flushes its pending terms to a new segment at every savepoint: one statement per
+    // chunk instead of one per row made the initial sync's store writes several times cheaper
+    // (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
+    const HeaderFeed feed(headers);
     // Rows of a deferred folder that insertNewDeferredRows wrote are above `before`; in the usual
-    // case it wrote them all and nothing is left for upsertStagedRows.
+    // case it wrote them all and nothing is left for upsertFeedRows.
     qint64 before = -1;
     bool rest = true;
     if (folder->searchDeferred) {
         int inserted = 0;
-        Result<qint64> top = insertNewDeferredRows(m_db, folderId, &inserted);
+        Result<qint64> top = insertNewDeferredRows(m_db, feed, *folder, folderId, uidValidity, &inserted);
         if (!top)
             return top.error();
         before = *top;
         rest = inserted != headers.size();
     }
     if (rest) {
-        if (Error e = upsertStagedRows(m_db, before))
+        if (Error e = upsertFeedRows(m_db, feed, *folder, folderId, uidValidity, before))
             return e;
     }
-    if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
-        return e;
     return t.commit();
 }
 
@@ -424,28 +349,19 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
         return folder.error();
     for (MessageHeader &h : headers)
         h.uid = 0;
-    // Staged, then one INSERT ... SELECT, as upsertHeaders does: a statement per row ran the
+    // One INSERT ... SELECT from the feed, as upsertHeaders does: a statement per row ran the
     // message triggers in a statement savepoint each (about 30 us a row for a POP3 group).
-    if (Error e = stageHeaders(m_db, *folder, folderId, folder->uidValidity, headers))
-        return e;
     // Inside this write transaction nobody else inserts: the new rows are the ones above the
     // largest id before, and SQLite gives each the largest id plus one, in the SELECT's order.
     Statement top(m_db, QStringLiteral("SELECT coalesce(max(id), 0) FROM messages"));
     if (Error e = top.exec())
         return e;
     const qint64 before = top.next() ? top.value(0).toLongLong() : 0;
-    if (Error e =
-            Statement(m_db, QStringLiteral(
-                                "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, "
-                                "modseq, flags, keywords, internal_date, date, sort_date, size, subject, "
-                                "from_addr, to_addr, cc_addr, message_id, in_reply_to, refs, "
-                                "has_attachments, preview, bodystructure) "
-                                "SELECT account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-                                "keywords, internal_date, date, sort_date, size, subject, from_addr, "
-                                "to_addr, cc_addr, message_id, in_reply_to, refs, has_attachments, preview, "
-                                "bodystructure FROM temp.header_staging ORDER BY rowid"))
-                .exec())
-        return e;
+    const HeaderFeed feed(headers);
+    static const QByteArray sql =
+        QByteArray("INSERT INTO messages (") + kFeedColumns + ") " + kFeedSelect + " ORDER BY s.rowid";
+    if (Result<int> rows = runFeedInsert(m_db, sql, feed, *folder, folderId, folder->uidValidity); !rows)
+        return rows.error();
     Statement added(m_db, QStringLiteral("SELECT id FROM messages WHERE id > ? ORDER BY id"));
     added.bind(before);
     if (Error e = added.exec())
@@ -458,8 +374,6 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
         return Error::make(
             Error::Kind::Storage,
             QStringLiteral("%1 message rows written for %2 headers").arg(ids.size()).arg(headers.size()));
-    if (Error e = Statement(m_db, QStringLiteral("DELETE FROM temp.header_staging")).exec())
-        return e;
     if (Error e = t.commit())
         return e;
     return ids;

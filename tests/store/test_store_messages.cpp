@@ -125,6 +125,60 @@ private Q_SLOTS:
         QCOMPARE((*back)->header.flags, MessageFlags(MessageFlag::Flagged));
     }
 
+    void upsert_everyColumnRoundTrips_emptyOptionalColumnsAreNull()
+    {
+        // The chunk reaches `messages` through the header_feed table-valued function: every
+        // column as the header has it, absent values as NULL, text as UTF-8.
+        MessageStore messages(*m_db);
+        MessageHeader full = header(5, QStringLiteral("Отчёт — «итоги» 😀"), 1700000123, MessageFlag::Seen);
+        full.modSeq = 9'000'000'000ULL;
+        full.flags |= MessageFlag::Answered;
+        full.keywords = QStringList{QStringLiteral("$Label1"), QStringLiteral("project-x")};
+        full.internalDate = QDateTime::fromSecsSinceEpoch(1700000999, Qt::UTC);
+        full.size = 123456789012LL;
+        full.from = QStringLiteral("Иван Петров <ivan@example.ru>");
+        full.to = QStringLiteral("Élodie <elodie@exemple.fr>, bob@example.org");
+        full.cc = QStringLiteral("carol@example.org");
+        full.inReplyTo = QStringLiteral("<parent@example.org>");
+        full.references = QStringLiteral("<root@example.org> <parent@example.org>");
+        full.hasAttachments = true;
+        full.preview = QStringLiteral("Bonjour à tous");
+        full.bodyStructure = QByteArray("{\"type\":\"multipart\"}\0tail", 26);
+        MessageHeader bare;
+        bare.uid = 6;
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, {full, bare}));
+        QCOMPARE(messages.findByUid(m_inbox, 100, 5)->value().header, full);
+        QCOMPARE(messages.findByUid(m_inbox, 100, 6)->value().header, bare);
+        QCOMPARE(
+            count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE uid = 6 AND date IS NULL AND "
+                                        "internal_date IS NULL AND sort_date = 0 AND message_id IS NULL "
+                                        "AND in_reply_to IS NULL AND refs IS NULL AND bodystructure IS NULL "
+                                        "AND subject = '' AND keywords = '' AND preview = ''")),
+            1);
+        QCOMPARE(
+            count(*m_db, QStringLiteral("SELECT count(*) FROM messages WHERE uid = 5 AND "
+                                        "typeof(bodystructure) = 'blob' AND length(bodystructure) = 26 "
+                                        "AND sort_date = 1700000123 AND keywords = '$Label1 project-x'")),
+            1);
+    }
+
+    void headerFeed_withoutAFeed_orFromAView_isAnError()
+    {
+        // Only MessageStore's own statements can read it, with a feed bound from C++.
+        auto direct = m_db->scalar(QStringLiteral("SELECT count(*) FROM header_feed(NULL)"));
+        QVERIFY(!direct.ok());
+        QVERIFY2(direct.error().toString().contains(QStringLiteral("HeaderFeed::bind")),
+                 qPrintable(direct.error().toString()));
+        QVERIFY(!m_db->scalar(QStringLiteral("SELECT count(*) FROM header_feed")).ok());
+        // SQLITE_VTAB_DIRECTONLY: a view or trigger in the database cannot name it.
+        STORE_OK(m_db->exec(QStringLiteral("CREATE VIEW feed_view AS SELECT * FROM header_feed(1)")));
+        auto viewed = m_db->scalar(QStringLiteral("SELECT count(*) FROM feed_view"));
+        QVERIFY(!viewed.ok());
+        QVERIFY2(viewed.error().toString().contains(QStringLiteral("unsafe use")),
+                 qPrintable(viewed.error().toString()));
+        STORE_OK(m_db->exec(QStringLiteral("DROP VIEW feed_view")));
+    }
+
     void upsert_headerWithoutUid_isRefusedAndNothingWritten()
     {
         MessageStore messages(*m_db);

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// SPDX-FileCopyrightText: Tidings developers
+#pragma once
+
+#include "core/common/error.h"
+#include "core/store/messagestore.h"
+
+#include <QByteArray>
+#include <QList>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace Tidings::Store {
+
+/// Date:, else INTERNALDATE, else 0, in seconds since the epoch: the list's order
+/// (messages.sort_date).
+[[nodiscard]] qint64 sortDateOf(const MessageHeader &h);
+
+/// A group of headers read by SQL as rows, without writing them anywhere first: the
+/// table-valued function `header_feed(?)` (an eponymous virtual table registered on every
+/// connection, usable only in top-level SQL), with the feed bound to its argument by bind().
+/// MessageStore writes a chunk into `messages` with one INSERT ... SELECT from it, so the row
+/// triggers and FTS5 run inside one statement per chunk (docs/store.md).
+///
+/// Columns, in this order: uid (NULL for 0), modseq, flags, keywords, internal_date and date
+/// (NULL when invalid), sort_date, size, subject, from_addr, to_addr, cc_addr, message_id,
+/// in_reply_to and refs (NULL when empty), has_attachments, preview, bodystructure (a blob, NULL
+/// when empty), and `bulk`: 1 when the row's UID is not 0 and occurs once in the feed. Text is
+/// UTF-8. The rowid is the header's position, from 1; a scan gives the rows in that order.
+class HeaderFeed final
+{
+public:
+    /// @p headers must outlive the feed (the rows point into it).
+    explicit HeaderFeed(const QList<MessageHeader> &headers);
+    Q_DISABLE_COPY_MOVE(HeaderFeed)
+
+    /// Registers `header_feed` on @p handle (Database does it for every connection it opens).
+    [[nodiscard]] static int registerModule(sqlite3 *handle);
+    /// Binds this feed to parameter @p index of @p statement; it must outlive the statement's
+    /// steps.
+    [[nodiscard]] int bind(sqlite3_stmt *statement, int index) const;
+
+    [[nodiscard]] qsizetype size() const { return m_rows.size(); }
+
+private:
+    friend struct HeaderFeedCursor;
+    /// One header as the columns give it, its text encoded once.
+    struct Row {
+        const MessageHeader *header = nullptr;
+        QByteArray keywords, subject, from, to, cc, messageId, inReplyTo, references, preview;
+        qint64 sortDate = 0;
+        bool bulk = false;
+    };
+    QList<Row> m_rows;
+};
+
+} // namespace Tidings::Store
