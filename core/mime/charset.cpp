@@ -460,23 +460,29 @@ int hexValue(char c)
 /// Appends the octets of a "Q" encoded word (RFC 2047 §4.2) to @p out.
 void appendDecodedQ(QByteArray &out, QByteArrayView text)
 {
+    // Written through a pointer into room made up front (the octets are never more than the
+    // text), then cut to size: QByteArray::append(char) per octet was a fifth of this.
+    const qsizetype start = out.size();
+    out.resize(start + text.size());
+    char *o = out.data() + start;
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (c == '_') {
-            out.append(' ');
+            *o++ = ' ';
         } else if (c == '=' && i + 2 < text.size()) {
             const int hi = hexValue(text[i + 1]);
             const int lo = hexValue(text[i + 2]);
             if (hi >= 0 && lo >= 0) {
-                out.append(char(hi * 16 + lo));
+                *o++ = char(hi * 16 + lo);
                 i += 2;
             } else {
-                out.append(c);
+                *o++ = c;
             }
         } else {
-            out.append(c);
+            *o++ = c;
         }
     }
+    out.truncate(o - out.constData());
 }
 
 /// Appends the octets of an encoded word to @p out.

@@ -72,12 +72,27 @@ bool isPrintableAscii(QByteArrayView bytes)
 void appendJsonChars(std::string &out, QByteArrayView utf8, bool lower = false)
 {
     static constexpr char hex[] = "0123456789abcdef";
-    for (const char c : utf8) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u >= 0x20 && c != '"' && c != '\\') {
-            out += lower && c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-            continue;
+    const char *p = utf8.data();
+    const char *const end = p + utf8.size();
+    while (p < end) {
+        // The run that needs no escape goes in at once (nearly always the whole value).
+        const char *const run = p;
+        while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\')
+            ++p;
+        if (p > run) {
+            const std::size_t from = out.size();
+            out.append(run, std::size_t(p - run));
+            if (lower) {
+                for (std::size_t i = from; i < out.size(); ++i) {
+                    if (out[i] >= 'A' && out[i] <= 'Z')
+                        out[i] = char(out[i] - 'A' + 'a');
+                }
+            }
         }
+        if (p == end)
+            break;
+        const char c = *p++;
+        const auto u = static_cast<unsigned char>(c);
         out += '\\';
         switch (c) {
         case '"': out += '"'; break;
