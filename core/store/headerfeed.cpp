@@ -233,6 +233,11 @@ HeaderFeed::HeaderFeed(const QList<MessageHeader> &headers)
         r.preview = h.preview.toUtf8();
         r.sortDate = sortDateOf(h);
         r.bulk = h.uid != 0 && once(h.uid);
+        if (r.bulk) {
+            ++m_bulkRows;
+            if (!h.flags.testFlag(MessageFlag::Seen))
+                ++m_bulkUnread;
+        }
     }
 }
 

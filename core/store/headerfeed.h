@@ -42,6 +42,9 @@ public:
     [[nodiscard]] int bind(sqlite3_stmt *statement, int index) const;
 
     [[nodiscard]] qsizetype size() const { return m_rows.size(); }
+    /// The `bulk` rows, and those of them without \\Seen.
+    [[nodiscard]] int bulkRows() const { return m_bulkRows; }
+    [[nodiscard]] int bulkUnread() const { return m_bulkUnread; }
 
 private:
     friend struct HeaderFeedCursor;
@@ -53,6 +56,8 @@ private:
         bool bulk = false;
     };
     QList<Row> m_rows;
+    int m_bulkRows = 0;
+    int m_bulkUnread = 0;
 };
 
 } // namespace Tidings::Store

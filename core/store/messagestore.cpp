@@ -212,6 +212,15 @@ Result<qint64> insertNewDeferredRows(Database &db, const HeaderFeed &feed, const
     pending.bind(before);
     if (Error e = pending.exec())
         return e;
+    // Every bulk row new (the usual case): the feed has the counts; else they are read back.
+    if (*inserted == feed.bulkRows()) {
+        Statement counts(db, QStringLiteral("UPDATE folders SET total_count = total_count + ?, "
+                                            "unread_count = unread_count + ? WHERE id = ?"));
+        counts.bind(feed.bulkRows()).bind(feed.bulkUnread()).bind(folderId);
+        if (Error e = counts.exec())
+            return e;
+        return before;
+    }
     Statement counts(db,
                      QStringLiteral("UPDATE folders SET total_count = total_count + c.total, "
                                     "unread_count = unread_count + c.unread FROM (SELECT count(*) AS total, "
