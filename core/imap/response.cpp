@@ -9,8 +9,7 @@ QByteArray responseCodeName(ResponseCode::Kind kind)
     using K = ResponseCode::Kind;
     switch (kind) {
     case K::None:
-    case K::Unknown:
-        return {};
+    case K::Unknown: return {};
     case K::Alert: return QByteArrayLiteral("ALERT");
     case K::BadCharset: return QByteArrayLiteral("BADCHARSET");
     case K::Capability: return QByteArrayLiteral("CAPABILITY");
@@ -64,7 +63,7 @@ bool ListEntry::hasAttribute(QByteArrayView attribute) const
 QByteArray BodyStructure::parameter(QByteArrayView name) const
 {
     for (const BodyParameter &p : parameters) {
-        if (QByteArrayView(p.name).compare(name, Qt::CaseInsensitive) == 0)
+        if (p.name.size() == name.size() && QByteArrayView(p.name).compare(name, Qt::CaseInsensitive) == 0)
             return p.value;
     }
     return {};

@@ -514,6 +514,24 @@ bool sameName(QByteArrayView a, QByteArrayView b)
     return true;
 }
 
+/// The first position at or after @p from where @p a is followed by @p b, or -1: memchr for the
+/// first byte (QByteArrayView::indexOf with a two-byte needle set up a general search per call).
+qsizetype findPair(QByteArrayView text, qsizetype from, char a, char b)
+{
+    const char *const begin = text.data();
+    const char *const end = begin + text.size();
+    const char *p = begin + from;
+    while (p < end) {
+        p = static_cast<const char *>(std::memchr(p, a, std::size_t(end - p)));
+        if (!p)
+            return -1;
+        if (p + 1 < end && p[1] == b)
+            return p - begin;
+        ++p;
+    }
+    return -1;
+}
+
 enum class WordScan { Found, NotHere, NoneLater };
 
 /// Reads an encoded word (RFC 2047 §2) starting at text[pos] == '='. NoneLater means no
@@ -538,7 +556,7 @@ WordScan readEncodedWord(QByteArrayView text, qsizetype pos, EncodedWord *word)
     const qsizetype payloadStart = charsetEnd + 3;
     const QByteArrayView rest =
         text.sliced(payloadStart, std::min<qsizetype>(text.size() - payloadStart, maxPayload));
-    const qsizetype payloadRelative = rest.indexOf("?=");
+    const qsizetype payloadRelative = findPair(rest, 0, '?', '=');
     if (payloadRelative < 0)
         return rest.size() < maxPayload ? WordScan::NoneLater : WordScan::NotHere;
     const qsizetype payloadEnd = payloadStart + payloadRelative;
@@ -626,7 +644,7 @@ QString Charset::decodeHeader(QByteArrayView raw)
     }
 
     const QByteArray utf8 = headerToUtf8(raw);
-    if (!utf8.contains("=?"))
+    if (findPair(utf8, 0, '=', '?') < 0)
         return stripControls(QString::fromUtf8(utf8)).trimmed();
 
     // Encoded words are decoded to octets first; runs of adjacent words in the same charset
@@ -651,7 +669,7 @@ QString Charset::decodeHeader(QByteArrayView raw)
     qsizetype textStart = 0;
     bool lastWasWord = false;
     while (pos < utf8.size()) {
-        const qsizetype candidate = utf8.indexOf("=?", pos);
+        const qsizetype candidate = findPair(utf8, pos, '=', '?');
         if (candidate < 0)
             break;
         EncodedWord word;

@@ -18,7 +18,7 @@ namespace {
 
 struct FlagName {
     MessageFlag flag;
-    const char *atom;
+    QByteArrayView atom;
 };
 constexpr FlagName kFlagNames[] = {
     {MessageFlag::Seen, "\\Seen"},       {MessageFlag::Answered, "\\Answered"},
@@ -272,14 +272,16 @@ MessageFlags flagsFromImap(const QList<QByteArray> &atoms, QStringList *keywords
     for (const QByteArray &atom : atoms) {
         bool known = false;
         for (const FlagName &name : kFlagNames) {
-            if (atom.compare(name.atom, Qt::CaseInsensitive) == 0) {
+            // The length first: most atoms differ in it, and that needs no character compare.
+            if (atom.size() == name.atom.size() && atom.compare(name.atom, Qt::CaseInsensitive) == 0) {
                 flags |= name.flag;
                 known = true;
                 break;
             }
         }
         // \Recent is session state (RFC 3501 §2.3.2), never cached.
-        if (!known && keywords && atom.compare("\\Recent", Qt::CaseInsensitive) != 0 && !atom.isEmpty())
+        if (!known && keywords && !atom.isEmpty() &&
+            !(atom.size() == 7 && atom.compare("\\Recent", Qt::CaseInsensitive) == 0))
             keywords->append(QString::fromLatin1(atom));
     }
     return flags;
@@ -290,7 +292,7 @@ QList<QByteArray> flagsToImap(MessageFlags flags)
     QList<QByteArray> out;
     for (const FlagName &name : kFlagNames) {
         if (flags.testFlag(name.flag))
-            out << QByteArray(name.atom);
+            out << name.atom.toByteArray();
     }
     return out;
 }

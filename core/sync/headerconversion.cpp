@@ -319,12 +319,20 @@ QString referencesFrom(const Imap::Fetch &fetch)
         if (!section.section.startsWith("HEADER.FIELDS"))
             continue;
         // "References: <a> <b>\r\n\t<c>\r\n\r\n": unfold, drop the field name.
-        QByteArray value = section.data;
-        const qsizetype colon = value.indexOf(':');
+        const QByteArray &data = section.data;
+        const qsizetype colon = data.indexOf(':');
         if (colon < 0)
             return {};
-        value = value.mid(colon + 1);
-        value.replace("\r\n", "").replace('\n', "").replace('\t', ' ');
+        // One pass: CRLF and LF dropped, a tab made a space (a lone CR is left to simplified()).
+        QByteArray value(data.size() - colon - 1, Qt::Uninitialized);
+        char *out = value.data();
+        for (qsizetype i = colon + 1; i < data.size(); ++i) {
+            const char c = data[i];
+            if (c == '\n' || (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n'))
+                continue;
+            *out++ = c == '\t' ? ' ' : c;
+        }
+        value.truncate(out - value.constData());
         return QString::fromLatin1(value.simplified());
     }
     return {};

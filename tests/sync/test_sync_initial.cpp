@@ -435,6 +435,31 @@ private Q_SLOTS:
         QTest::newRow("empty") << QByteArray();
     }
 
+    void references_unfoldedWithoutTheFieldName()
+    {
+        // BODY[HEADER.FIELDS (REFERENCES)] as servers send it: folded lines are joined (CRLF
+        // dropped, a tab made a space), runs of white space become one, the name goes.
+        auto references = [](const QByteArray &data) {
+            Imap::Fetch fetch;
+            fetch.uid = 1;
+            Imap::BodySection section;
+            section.section = "HEADER.FIELDS (REFERENCES)";
+            section.data = data;
+            fetch.sections.append(section);
+            return std::get<Store::MessageHeader>(headerFromFetch(fetch)).references;
+        };
+        QCOMPARE(references("References: <a@x.org>\r\n\t<b@y.org>\r\n  <c@z.org>\r\n\r\n"),
+                 QStringLiteral("<a@x.org> <b@y.org> <c@z.org>"));
+        // A fold without white space joins the two ids, as unfolding by the RFC does.
+        QCOMPARE(references("References: <a@x.org>\r\n<b@y.org>\r\n\r\n"),
+                 QStringLiteral("<a@x.org><b@y.org>"));
+        // A bare LF is dropped too; a lone CR is white space.
+        QCOMPARE(references("REFERENCES:\t<a@x.org>\n <b@y.org>\r<c@z.org>\r\n"),
+                 QStringLiteral("<a@x.org> <b@y.org> <c@z.org>"));
+        QCOMPARE(references("\r\n"), QString()); // the field absent: an empty header block
+        QCOMPARE(references("References:\r\n\r\n"), QString());
+    }
+
     void envelopeDate_fastPathGivesWhatQtGives()
     {
         // headerFromFetch reads the common form of a Date: itself and leaves the rest to Qt;
