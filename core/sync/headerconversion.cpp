@@ -7,6 +7,7 @@
 #include <charconv>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace Tidings::Sync {
 
@@ -72,27 +73,26 @@ bool isPrintableAscii(QByteArrayView bytes)
 void appendJsonChars(std::string &out, QByteArrayView utf8, bool lower = false)
 {
     static constexpr char hex[] = "0123456789abcdef";
-    const char *p = utf8.data();
-    const char *const end = p + utf8.size();
-    while (p < end) {
-        // The run that needs no escape goes in at once (nearly always the whole value).
-        const char *const run = p;
-        while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\')
-            ++p;
-        if (p > run) {
-            const std::size_t from = out.size();
-            out.append(run, std::size_t(p - run));
-            if (lower) {
-                for (std::size_t i = from; i < out.size(); ++i) {
-                    if (out[i] >= 'A' && out[i] <= 'Z')
-                        out[i] = char(out[i] - 'A' + 'a');
-                }
-            }
-        }
-        if (p == end)
+    // Room for the value as it is, written through a pointer (nearly every value needs no
+    // escape); from the first byte that does, the rest goes a byte at a time.
+    const std::size_t from = out.size();
+    out.resize(from + std::size_t(utf8.size()));
+    char *o = out.data() + from;
+    qsizetype i = 0;
+    for (; i < utf8.size(); ++i) {
+        const char c = utf8[i];
+        if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\')
             break;
-        const char c = *p++;
+        *o++ = lower && c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+    }
+    out.resize(std::size_t(o - out.data()));
+    for (; i < utf8.size(); ++i) {
+        const char c = utf8[i];
         const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && c != '"' && c != '\\') {
+            out += lower && c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
+            continue;
+        }
         out += '\\';
         switch (c) {
         case '"': out += '"'; break;
@@ -145,28 +145,27 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
     // size, type.
     out += '{';
     bool first = true;
-    auto key = [&](const char *name) {
+    // @p name as it is written: quoted, with its colon.
+    auto key = [&](std::string_view name) {
         if (!first)
             out += ',';
         first = false;
-        out += '"';
-        out += name;
-        out += "\":";
+        out.append(name);
     };
     const QByteArray charset = s.parameter("CHARSET");
     if (!charset.isEmpty()) {
-        key("charset");
+        key("\"charset\":");
         if (Mime::Charset::isAscii(charset))
             appendJsonString(out, charset);
         else
             appendJsonText(out, QString::fromLatin1(charset));
     }
     if (!s.disposition.isEmpty()) {
-        key("disposition");
+        key("\"disposition\":");
         appendLowerLatin1(out, s.disposition);
     }
     if (!s.encoding.isEmpty()) {
-        key("encoding");
+        key("\"encoding\":");
         appendLowerLatin1(out, s.encoding);
     }
     QByteArray file;
@@ -177,11 +176,11 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
     if (file.isEmpty())
         file = s.parameter("NAME");
     if (!file.isEmpty()) {
-        key("filename");
+        key("\"filename\":");
         appendJsonText(out, Mime::Charset::decodeHeader(file));
     }
     if (!s.parts.empty() && depth < 32) {
-        key("parts");
+        key("\"parts\":");
         out += '[';
         bool firstPart = true;
         for (const Imap::BodyStructure &p : s.parts) {
@@ -192,11 +191,11 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
         }
         out += ']';
     }
-    key("size");
+    key("\"size\":");
     char digits[24];
     const auto written = std::to_chars(digits, digits + sizeof digits, qint64(s.size));
     out.append(digits, written.ptr);
-    key("type");
+    key("\"type\":");
     if (Mime::Charset::isAscii(s.type) && Mime::Charset::isAscii(s.subtype)) {
         out += '"';
         appendJsonChars(out, s.type, true);
