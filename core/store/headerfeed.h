@@ -2,7 +2,6 @@
 // SPDX-FileCopyrightText: Tidings developers
 #pragma once
 
-#include "core/common/error.h"
 #include "core/store/messagestore.h"
 
 #include <QByteArray>
@@ -41,7 +40,6 @@ public:
     /// steps.
     [[nodiscard]] int bind(sqlite3_stmt *statement, int index) const;
 
-    [[nodiscard]] qsizetype size() const { return m_rows.size(); }
     /// The `bulk` rows, and those of them without \\Seen.
     [[nodiscard]] int bulkRows() const { return m_bulkRows; }
     [[nodiscard]] int bulkUnread() const { return m_bulkUnread; }

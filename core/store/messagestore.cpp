@@ -63,16 +63,6 @@ StoredMessage readMessage(Statement &q)
     return m;
 }
 
-QVariant nullIfEmpty(const QString &s)
-{
-    return s.isEmpty() ? QVariant() : QVariant(s);
-}
-
-QVariant nullIfEmpty(const QByteArray &b)
-{
-    return b.isEmpty() ? QVariant() : QVariant(b);
-}
-
 struct FolderInfo {
     qint64 accountId = 0;
     bool isInbox = false;
@@ -92,35 +82,6 @@ Result<FolderInfo> folderInfo(Database &db, qint64 folderId)
         return Error::make(Error::Kind::Storage, QStringLiteral("no folder with id %1").arg(folderId));
     return FolderInfo{q.value(0).toLongLong(), q.value(1).toBool(), quint32(q.value(2).toLongLong()),
                       q.value(3).toBool()};
-}
-
-// Shared by upsertHeaders and insertLocal: every column of a header, in the order of the
-// INSERT below.
-void bindHeader(Statement &q, const FolderInfo &folder, qint64 folderId, quint32 uidValidity,
-                const MessageHeader &h)
-{
-    q.bind(folder.accountId)
-        .bind(folderId)
-        .bind(folder.isInbox)
-        .bind(qint64(uidValidity))
-        .bind(h.uid == 0 ? QVariant() : QVariant(qint64(h.uid)))
-        .bind(qint64(h.modSeq))
-        .bind(uint(h.flags.toInt()))
-        .bind(h.keywords.join(u' '))
-        .bind(toDbTime(h.internalDate))
-        .bind(toDbTime(h.date))
-        .bind(sortDateOf(h))
-        .bind(h.size)
-        .bind(h.subject)
-        .bind(h.from)
-        .bind(h.to)
-        .bind(h.cc)
-        .bind(nullIfEmpty(h.messageId))
-        .bind(nullIfEmpty(h.inReplyTo))
-        .bind(nullIfEmpty(h.references))
-        .bind(h.hasAttachments)
-        .bind(h.preview)
-        .bind(nullIfEmpty(h.bodyStructure));
 }
 
 /// The columns of `messages` a header fills, in the order of kFeedSelect's.
@@ -154,6 +115,14 @@ Result<int> runFeedInsert(Database &db, const QByteArray &sql, const HeaderFeed 
     if (sqlite3_step(raw) != SQLITE_DONE)
         return db.rawStatementError(QStringLiteral("writing headers"));
     return sqlite3_changes(handle);
+}
+
+/// Every row of the feed into `messages`, in order, the row triggers on (local rows: no UID).
+const QByteArray &plainFeedInsert()
+{
+    static const QByteArray sql =
+        QByteArray("INSERT INTO messages (") + kFeedColumns + ") " + kFeedSelect + " ORDER BY s.rowid";
+    return sql;
 }
 
 /// Turns this connection's triggers off for its lifetime (SQLITE_DBCONFIG_ENABLE_TRIGGER; SQLite
@@ -258,12 +227,6 @@ Error upsertFeedRows(Database &db, const HeaderFeed &feed, const FolderInfo &fol
     return rows ? Error() : rows.error();
 }
 
-constexpr char kInsert[] =
-    "INSERT INTO messages (account_id, folder_id, in_inbox, uidvalidity, uid, modseq, flags, "
-    "keywords, internal_date, date, sort_date, size, subject, from_addr, to_addr, cc_addr, "
-    "message_id, in_reply_to, refs, has_attachments, preview, bodystructure) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
 } // namespace
 
 MessageFlags flagsFromImap(const QList<QByteArray> &atoms, QStringList *keywords)
@@ -341,13 +304,14 @@ Result<qint64> MessageStore::insertLocal(qint64 folderId, const MessageHeader &h
     Result<FolderInfo> folder = folderInfo(m_db, folderId);
     if (!folder)
         return folder.error();
-    MessageHeader h = header;
-    h.uid = 0;
-    Statement q(m_db, QLatin1String(kInsert));
-    bindHeader(q, *folder, folderId, folder->uidValidity, h);
-    if (Error e = q.exec())
-        return e;
-    return q.lastInsertId();
+    QList<MessageHeader> one{header};
+    one.front().uid = 0;
+    const HeaderFeed feed(one);
+    if (Result<int> rows =
+            runFeedInsert(m_db, plainFeedInsert(), feed, *folder, folderId, folder->uidValidity);
+        !rows)
+        return rows.error();
+    return qint64(sqlite3_last_insert_rowid(m_db.handle()));
 }
 
 Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<MessageHeader> headers)
@@ -369,9 +333,9 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
         return e;
     const qint64 before = top.next() ? top.value(0).toLongLong() : 0;
     const HeaderFeed feed(headers);
-    static const QByteArray sql =
-        QByteArray("INSERT INTO messages (") + kFeedColumns + ") " + kFeedSelect + " ORDER BY s.rowid";
-    if (Result<int> rows = runFeedInsert(m_db, sql, feed, *folder, folderId, folder->uidValidity); !rows)
+    if (Result<int> rows =
+            runFeedInsert(m_db, plainFeedInsert(), feed, *folder, folderId, folder->uidValidity);
+        !rows)
         return rows.error();
     Statement added(m_db, QStringLiteral("SELECT id FROM messages WHERE id > ? ORDER BY id"));
     added.bind(before);
