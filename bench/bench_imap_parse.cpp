@@ -6,8 +6,8 @@
 // Responses are counted and dropped, as a session hands them off. The floor is one pass over the
 // same bytes that only finds line ends and literal markers, byte by byte.
 // A second pass turns every FETCH into the store's header as the initial sync does
-// (Sync::headerFromFetch: RFC 2047 decoding, address lists, dates, the BODYSTRUCTURE as JSON);
-// its figure is set beside the parse alone.
+// (Sync::appendHeaderFromFetch into HeaderRows: RFC 2047 decoding, address lists, dates, the BODYSTRUCTURE as
+// JSON); its figure is set beside the parse alone.
 // `--stream FILE` reads a FETCH stream captured from a server (the raw bytes of a UID FETCH
 // answer, untagged lines and the tagged OK) instead of generating one.
 #include "bench/benchmark.h"
@@ -312,19 +312,23 @@ int run(Tidings::Bench::Context &c)
             return 1;
         }
 
-        // The same parse with each FETCH turned into a store header, as FolderSync does.
+        // The same parse with each FETCH turned into a row of the store, as FolderSync does it:
+        // into HeaderRows of 500, a chunk's size, each handed on (here: dropped) when full.
         converted = conversionErrors = 0;
+        Tidings::Store::HeaderRows rows;
         Parser converting;
         converting.setExpectGreeting(false);
         converting.setResponseHandler([&](Response &&r) {
             if (const auto *fetch = std::get_if<Fetch>(&r)) {
-                auto header = Tidings::Sync::headerFromFetch(*fetch);
-                if (const auto *h = std::get_if<Tidings::Store::MessageHeader>(&header)) {
-                    ++converted;
-                    sink = sink + h->subject.size() + h->bodyStructure.size();
-                } else {
-                    ++conversionErrors;
+                if (rows.size() == 500) {
+                    sink = sink + rows.buffer().size();
+                    rows = Tidings::Store::HeaderRows();
+                    rows.reserve(500, 500 * 512);
                 }
+                if (Tidings::Sync::appendHeaderFromFetch(*fetch, rows))
+                    ++conversionErrors;
+                else
+                    ++converted;
             }
         });
         convertNs = std::min(convertNs, feedTimed(converting, input, chunk));
@@ -335,7 +339,7 @@ int run(Tidings::Bench::Context &c)
           << " MB/s, " << QString::number(double(fetches) / (double(parseNs) / 1e9), 'f', 0)
           << " messages/s (" << fetches << " FETCH + " << others << " other, " << bodyParts
           << " top-level parts)" << Qt::endl;
-    c.out << "imap-parse: parse + conversion to store headers (Sync::headerFromFetch) "
+    c.out << "imap-parse: parse + conversion to store rows (Sync::appendHeaderFromFetch) "
           << QString::number(double(converted) / (double(convertNs) / 1e9), 'f', 0) << " messages/s, "
           << QString::number(double(convertNs) / 1e6, 'f', 1) << " ms for " << converted << " headers ("
           << conversionErrors << " refused); the conversion alone "

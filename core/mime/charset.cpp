@@ -5,6 +5,7 @@
 #include "core/mime/gmimeglobal.h"
 
 #include <QList>
+#include <QStringDecoder>
 
 #include <array>
 #include <cerrno>
@@ -615,9 +616,108 @@ void appendDecoded(QByteArray &out, const QByteArray &bytes, QByteArrayView char
     out += Charset::decode(bytes, charset).toUtf8();
 }
 
+/// The code point of valid UTF-8 starting at @p p (before @p end), and its length in bytes.
+char32_t codePointAt(const char *p, const char *end, int *length)
+{
+    const auto b0 = static_cast<unsigned char>(p[0]);
+    auto next = [&](int i) { return p + i < end ? char32_t(static_cast<unsigned char>(p[i]) & 0x3F) : 0; };
+    if (b0 < 0x80) {
+        *length = 1;
+        return b0;
+    }
+    if (b0 < 0xE0) {
+        *length = 2;
+        return (char32_t(b0 & 0x1F) << 6) | next(1);
+    }
+    if (b0 < 0xF0) {
+        *length = 3;
+        return (char32_t(b0 & 0x0F) << 12) | (next(1) << 6) | next(2);
+    }
+    *length = 4;
+    return (char32_t(b0 & 0x07) << 18) | (next(1) << 12) | (next(2) << 6) | next(3);
+}
+
+/// Drops what QString::trimmed() drops (QChar::isSpace at either end) from bytes [@p start,
+/// end) of @p out, valid UTF-8.
+void trimUtf8From(QByteArray &out, qsizetype start)
+{
+    const char *const data = out.constData();
+    const char *end = data + out.size();
+    const char *first = data + start;
+    while (first < end) {
+        int length = 1;
+        const char32_t c = *first == ' ' ? U' ' : codePointAt(first, end, &length);
+        if (!QChar::isSpace(c))
+            break;
+        first += length;
+    }
+    while (end > first) {
+        const char *last = end - 1;
+        while (last > first && (static_cast<unsigned char>(*last) & 0xC0) == 0x80)
+            --last;
+        int length = 1;
+        if (!QChar::isSpace(codePointAt(last, end, &length)))
+            break;
+        end = last;
+    }
+    const qsizetype kept = end - first;
+    if (first > data + start)
+        std::memmove(out.data() + start, out.constData() + (first - data), std::size_t(kept));
+    out.truncate(start + kept);
+}
+
+/// Appends valid UTF-8 to @p out as stripControls(QString::fromUtf8(utf8)).trimmed() would
+/// give it: a leading byte order mark dropped (as fromUtf8 drops it), TAB, CR and LF made
+/// spaces, the other controls removed, then trimmed.
+void appendCleanUtf8(QByteArray &out, QByteArrayView utf8)
+{
+    if (utf8.startsWith("\xEF\xBB\xBF"))
+        utf8 = utf8.sliced(3);
+    const qsizetype start = out.size();
+    const char *p = utf8.data();
+    const char *const end = p + utf8.size();
+    while (p < end) {
+        // A run without a control: C0, DEL, U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8/A9).
+        const char *run = p;
+        while (p < end) {
+            const auto c = static_cast<unsigned char>(*p);
+            if (c < 0x20 || c == 0x7F || c == 0xC2 || c == 0xE2)
+                break;
+            ++p;
+        }
+        out.append(run, p - run);
+        if (p == end)
+            break;
+        const auto c = static_cast<unsigned char>(*p);
+        if (c == 0xC2 && p + 1 < end && static_cast<unsigned char>(p[1]) == 0x85) {
+            p += 2;
+        } else if (c == 0xE2 && p + 2 < end && static_cast<unsigned char>(p[1]) == 0x80 &&
+                   (static_cast<unsigned char>(p[2]) == 0xA8 || static_cast<unsigned char>(p[2]) == 0xA9)) {
+            p += 3;
+        } else if (c == 0xC2 || c == 0xE2) {
+            out.append(*p++); // the lead byte of an ordinary character
+        } else {
+            if (c == '\t' || c == '\r' || c == '\n')
+                out.append(' ');
+            ++p;
+        }
+    }
+    trimUtf8From(out, start);
+}
+
 } // namespace
 
 QString Charset::decodeHeader(QByteArrayView raw)
+{
+    QByteArray utf8;
+    appendDecodedHeader(utf8, raw);
+    // A byte order mark at the start is text here: appendDecodedHeader already dropped the one
+    // fromUtf8 would drop.
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    return decoder(utf8);
+}
+
+void Charset::appendDecodedHeader(QByteArray &out, QByteArrayView raw)
 {
     // Most fields are printable ASCII without encoded words: the same result as below
     // (line breaks dropped, tabs made spaces, trimmed) in one pass.
@@ -632,27 +732,28 @@ QString Charset::decodeHeader(QByteArrayView raw)
         previous = c;
     }
     if (plain) {
-        QString result(raw.size(), Qt::Uninitialized);
-        QChar *out = result.data();
-        qsizetype n = 0;
+        const qsizetype start = out.size();
+        out.resize(start + raw.size());
+        char *o = out.data() + start;
         for (const char c : raw) {
             if (c != '\r' && c != '\n')
-                out[n++] = QLatin1Char(c == '\t' ? ' ' : c);
+                *o++ = c == '\t' ? ' ' : c;
         }
-        result.truncate(n);
-        return std::move(result).trimmed();
+        out.truncate(o - out.constData());
+        trimUtf8From(out, start);
+        return;
     }
 
     const QByteArray utf8 = headerToUtf8(raw);
     if (findPair(utf8, 0, '=', '?') < 0)
-        return stripControls(QString::fromUtf8(utf8)).trimmed();
+        return appendCleanUtf8(out, utf8);
 
     // Encoded words are decoded to octets first; runs of adjacent words in the same charset
     // are joined before conversion, so a character split between two words (which many
     // mailers produce) comes out whole. White space between encoded words is dropped
     // (RFC 2047 §6.2); encoded words inside other text are decoded too, as mailers expect.
-    // The text is gathered as UTF-8 and made a QString once: a run in UTF-8 or ASCII that is
-    // valid as such (nearly all of them) is copied as it is, anything else goes through decode().
+    // The text is gathered as UTF-8: a run in UTF-8 or ASCII that is valid as such (nearly all
+    // of them) is copied as it is, anything else goes through decode().
     QByteArray result;
     result.reserve(utf8.size());
     QByteArray pendingBytes;
@@ -697,7 +798,7 @@ QString Charset::decodeHeader(QByteArrayView raw)
     }
     flush();
     appendUtf8Piece(result, QByteArrayView(utf8.constData() + textStart, utf8.size() - textStart));
-    return stripControls(QString::fromUtf8(result)).trimmed();
+    appendCleanUtf8(out, result);
 }
 
 } // namespace Tidings::Mime

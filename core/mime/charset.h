@@ -43,6 +43,9 @@ public:
     /// charsets), and replaces CR, LF, NUL and other control characters with spaces so a
     /// decoded value can never become a header line of its own.
     [[nodiscard]] static QString decodeHeader(QByteArrayView raw);
+    /// decodeHeader(@p raw) appended to @p out as UTF-8, without building a QString (the header
+    /// sync writes its rows this way).
+    static void appendDecodedHeader(QByteArray &out, QByteArrayView raw);
 
     /// The header value as UTF-8 bytes ready for GMime's structured parsers (addresses,
     /// parameters): unfolded, raw 8-bit text converted to UTF-8, encoded words left alone.

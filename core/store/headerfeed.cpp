@@ -2,8 +2,6 @@
 // SPDX-FileCopyrightText: Tidings developers
 #include "core/store/headerfeed.h"
 
-#include <QDateTime>
-
 #include <algorithm>
 #include <new>
 #include <sqlite3.h>
@@ -139,10 +137,11 @@ struct HeaderFeedCursor {
     static int column(sqlite3_vtab_cursor *cursor, sqlite3_context *ctx, int column)
     {
         const HeaderFeedCursor *c = of(cursor);
-        const HeaderFeed::Row &r = c->feed->m_rows.at(c->row);
-        const MessageHeader &h = *r.header;
-        // Text stays the feed's (SQLITE_STATIC): the feed outlives the statement's steps.
-        auto text = [ctx](const QByteArray &utf8, bool nullIfEmpty) {
+        const HeaderRows &rows = c->feed->m_rows;
+        const HeaderRows::Row &r = rows.row(c->row);
+        // Text stays the rows' (SQLITE_STATIC): they outlive the statement's steps.
+        auto text = [ctx, &rows, c](HeaderRows::Text which, bool nullIfEmpty) {
+            const QByteArrayView utf8 = rows.text(c->row, which);
             if (utf8.isEmpty()) {
                 if (nullIfEmpty)
                     sqlite3_result_null(ctx);
@@ -150,45 +149,44 @@ struct HeaderFeedCursor {
                     sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
                 return;
             }
-            sqlite3_result_text(ctx, utf8.constData(), int(utf8.size()), SQLITE_STATIC);
+            sqlite3_result_text(ctx, utf8.data(), int(utf8.size()), SQLITE_STATIC);
         };
-        auto time = [ctx](const QDateTime &t) {
-            if (t.isValid())
-                sqlite3_result_int64(ctx, t.toSecsSinceEpoch());
+        auto time = [ctx](const std::optional<qint64> &seconds) {
+            if (seconds)
+                sqlite3_result_int64(ctx, *seconds);
             else
                 sqlite3_result_null(ctx);
         };
         switch (column) {
         case Uid:
-            if (h.uid == 0)
+            if (r.uid == 0)
                 sqlite3_result_null(ctx);
             else
-                sqlite3_result_int64(ctx, h.uid);
+                sqlite3_result_int64(ctx, r.uid);
             break;
-        case ModSeq: sqlite3_result_int64(ctx, sqlite3_int64(h.modSeq)); break;
-        case Flags: sqlite3_result_int64(ctx, uint(h.flags.toInt())); break;
-        case Keywords: text(r.keywords, false); break;
-        case InternalDate: time(h.internalDate); break;
-        case Date: time(h.date); break;
-        case SortDate: sqlite3_result_int64(ctx, r.sortDate); break;
-        case Size: sqlite3_result_int64(ctx, h.size); break;
-        case Subject: text(r.subject, false); break;
-        case From: text(r.from, false); break;
-        case To: text(r.to, false); break;
-        case Cc: text(r.cc, false); break;
-        case MessageId: text(r.messageId, true); break;
-        case InReplyTo: text(r.inReplyTo, true); break;
-        case References: text(r.references, true); break;
-        case HasAttachments: sqlite3_result_int(ctx, h.hasAttachments ? 1 : 0); break;
-        case Preview: text(r.preview, false); break;
+        case ModSeq: sqlite3_result_int64(ctx, sqlite3_int64(r.modSeq)); break;
+        case Flags: sqlite3_result_int64(ctx, uint(r.flags.toInt())); break;
+        case Keywords: text(HeaderRows::Keywords, false); break;
+        case InternalDate: time(r.internalDate); break;
+        case Date: time(r.date); break;
+        case SortDate: sqlite3_result_int64(ctx, r.sortDate()); break;
+        case Size: sqlite3_result_int64(ctx, r.size); break;
+        case Subject: text(HeaderRows::Subject, false); break;
+        case From: text(HeaderRows::From, false); break;
+        case To: text(HeaderRows::To, false); break;
+        case Cc: text(HeaderRows::Cc, false); break;
+        case MessageId: text(HeaderRows::MessageId, true); break;
+        case InReplyTo: text(HeaderRows::InReplyTo, true); break;
+        case References: text(HeaderRows::References, true); break;
+        case HasAttachments: sqlite3_result_int(ctx, r.hasAttachments ? 1 : 0); break;
+        case Preview: text(HeaderRows::Preview, false); break;
         case BodyStructure:
-            if (h.bodyStructure.isEmpty())
+            if (const QByteArrayView bytes = rows.text(c->row, HeaderRows::BodyStructure); bytes.isEmpty())
                 sqlite3_result_null(ctx);
             else
-                sqlite3_result_blob(ctx, h.bodyStructure.constData(), int(h.bodyStructure.size()),
-                                    SQLITE_STATIC);
+                sqlite3_result_blob(ctx, bytes.data(), int(bytes.size()), SQLITE_STATIC);
             break;
-        case Bulk: sqlite3_result_int(ctx, r.bulk ? 1 : 0); break;
+        case Bulk: sqlite3_result_int(ctx, c->feed->m_bulk.at(c->row) ? 1 : 0); break;
         default: // Feed: never asked for (the plan omits its constraint)
             sqlite3_result_null(ctx);
             break;
@@ -197,45 +195,24 @@ struct HeaderFeedCursor {
     }
 };
 
-qint64 sortDateOf(const MessageHeader &h)
-{
-    if (h.date.isValid())
-        return h.date.toSecsSinceEpoch();
-    if (h.internalDate.isValid())
-        return h.internalDate.toSecsSinceEpoch();
-    return 0;
-}
-
-HeaderFeed::HeaderFeed(const QList<MessageHeader> &headers)
+HeaderFeed::HeaderFeed(const HeaderRows &rows)
+    : m_rows(rows)
 {
     // UIDs that occur more than once here (a server that answered one twice) are not `bulk`.
-    QList<quint32> sortedUids;
-    sortedUids.reserve(headers.size());
-    for (const MessageHeader &h : headers)
-        sortedUids << h.uid;
+    QList<quint32> sortedUids = rows.uids();
     std::sort(sortedUids.begin(), sortedUids.end());
     auto once = [&sortedUids](quint32 uid) {
         const auto range = std::equal_range(sortedUids.cbegin(), sortedUids.cend(), uid);
         return range.second - range.first == 1;
     };
-    m_rows.reserve(headers.size());
-    for (const MessageHeader &h : headers) {
-        Row &r = m_rows.emplace_back();
-        r.header = &h;
-        r.keywords = h.keywords.join(u' ').toUtf8();
-        r.subject = h.subject.toUtf8();
-        r.from = h.from.toUtf8();
-        r.to = h.to.toUtf8();
-        r.cc = h.cc.toUtf8();
-        r.messageId = h.messageId.toUtf8();
-        r.inReplyTo = h.inReplyTo.toUtf8();
-        r.references = h.references.toUtf8();
-        r.preview = h.preview.toUtf8();
-        r.sortDate = sortDateOf(h);
-        r.bulk = h.uid != 0 && once(h.uid);
-        if (r.bulk) {
+    m_bulk.reserve(rows.size());
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        const HeaderRows::Row &r = rows.row(i);
+        const bool bulk = r.uid != 0 && once(r.uid);
+        m_bulk << bulk;
+        if (bulk) {
             ++m_bulkRows;
-            if (!h.flags.testFlag(MessageFlag::Seen))
+            if (!r.flags.testFlag(MessageFlag::Seen))
                 ++m_bulkUnread;
         }
     }

@@ -2,9 +2,8 @@
 // SPDX-FileCopyrightText: Tidings developers
 #pragma once
 
-#include "core/store/messagestore.h"
+#include "core/store/headerrows.h"
 
-#include <QByteArray>
 #include <QList>
 
 struct sqlite3;
@@ -12,11 +11,7 @@ struct sqlite3_stmt;
 
 namespace Tidings::Store {
 
-/// Date:, else INTERNALDATE, else 0, in seconds since the epoch: the list's order
-/// (messages.sort_date).
-[[nodiscard]] qint64 sortDateOf(const MessageHeader &h);
-
-/// A group of headers read by SQL as rows, without writing them anywhere first: the
+/// Rows read by SQL as they are in memory, without writing them anywhere first: the
 /// table-valued function `header_feed(?)` (an eponymous virtual table registered on every
 /// connection, usable only in top-level SQL), with the feed bound to its argument by bind().
 /// MessageStore writes a chunk into `messages` with one INSERT ... SELECT from it, so the row
@@ -30,8 +25,8 @@ namespace Tidings::Store {
 class HeaderFeed final
 {
 public:
-    /// @p headers must outlive the feed (the rows point into it).
-    explicit HeaderFeed(const QList<MessageHeader> &headers);
+    /// @p rows must outlive the feed (it reads them where they are).
+    explicit HeaderFeed(const HeaderRows &rows);
     Q_DISABLE_COPY_MOVE(HeaderFeed)
 
     /// Registers `header_feed` on @p handle (Database does it for every connection it opens).
@@ -46,14 +41,8 @@ public:
 
 private:
     friend struct HeaderFeedCursor;
-    /// One header as the columns give it, its text encoded once.
-    struct Row {
-        const MessageHeader *header = nullptr;
-        QByteArray keywords, subject, from, to, cc, messageId, inReplyTo, references, preview;
-        qint64 sortDate = 0;
-        bool bulk = false;
-    };
-    QList<Row> m_rows;
+    const HeaderRows &m_rows;
+    QList<bool> m_bulk; ///< per row
     int m_bulkRows = 0;
     int m_bulkUnread = 0;
 };

@@ -4,6 +4,7 @@
 
 #include "core/store/database.h"
 #include "core/store/headerfeed.h"
+#include "core/store/headerrows.h"
 
 #include <QHash>
 #include <QRegularExpression>
@@ -262,8 +263,17 @@ QList<QByteArray> flagsToImap(MessageFlags flags)
 
 Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QList<MessageHeader> &headers)
 {
-    for (const MessageHeader &h : headers) {
-        if (h.uid == 0)
+    HeaderRows rows;
+    rows.reserve(headers.size(), 0);
+    for (const MessageHeader &h : headers)
+        rows.append(h);
+    return upsertHeaders(folderId, uidValidity, rows);
+}
+
+Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const HeaderRows &rows)
+{
+    for (qsizetype i = 0; i < rows.size(); ++i) {
+        if (rows.row(i).uid == 0)
             return Error::make(Error::Kind::Storage,
                                QStringLiteral("upsertHeaders needs a server UID for every header"));
     }
@@ -279,7 +289,7 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
     // 3.40) flushes its pending terms to a new segment at every savepoint: one statement per
     // chunk instead of one per row made the initial sync's store writes several times cheaper
     // (docs/sync.md, Benchmark). Same columns, same conflict rule, same order.
-    const HeaderFeed feed(headers);
+    const HeaderFeed feed(rows);
     // Rows of a deferred folder that insertNewDeferredRows wrote are above `before`; in the usual
     // case it wrote them all and nothing is left for upsertFeedRows.
     qint64 before = -1;
@@ -290,7 +300,7 @@ Error MessageStore::upsertHeaders(qint64 folderId, quint32 uidValidity, const QL
         if (!top)
             return top.error();
         before = *top;
-        rest = inserted != headers.size();
+        rest = inserted != rows.size();
     }
     if (rest) {
         if (Error e = upsertFeedRows(m_db, feed, *folder, folderId, uidValidity, before))
@@ -304,8 +314,10 @@ Result<qint64> MessageStore::insertLocal(qint64 folderId, const MessageHeader &h
     Result<FolderInfo> folder = folderInfo(m_db, folderId);
     if (!folder)
         return folder.error();
-    QList<MessageHeader> one{header};
-    one.front().uid = 0;
+    MessageHeader local = header;
+    local.uid = 0;
+    HeaderRows one;
+    one.append(local);
     const HeaderFeed feed(one);
     if (Result<int> rows =
             runFeedInsert(m_db, plainFeedInsert(), feed, *folder, folderId, folder->uidValidity);
@@ -322,8 +334,12 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
     Result<FolderInfo> folder = folderInfo(m_db, folderId);
     if (!folder)
         return folder.error();
-    for (MessageHeader &h : headers)
+    HeaderRows rows;
+    rows.reserve(headers.size(), 0);
+    for (MessageHeader &h : headers) {
         h.uid = 0;
+        rows.append(h);
+    }
     // One INSERT ... SELECT from the feed, as upsertHeaders does: a statement per row ran the
     // message triggers in a statement savepoint each (about 30 us a row for a POP3 group).
     // Inside this write transaction nobody else inserts: the new rows are the ones above the
@@ -332,11 +348,11 @@ Result<QList<qint64>> MessageStore::insertLocalRows(qint64 folderId, QList<Messa
     if (Error e = top.exec())
         return e;
     const qint64 before = top.next() ? top.value(0).toLongLong() : 0;
-    const HeaderFeed feed(headers);
-    if (Result<int> rows =
+    const HeaderFeed feed(rows);
+    if (Result<int> written =
             runFeedInsert(m_db, plainFeedInsert(), feed, *folder, folderId, folder->uidValidity);
-        !rows)
-        return rows.error();
+        !written)
+        return written.error();
     Statement added(m_db, QStringLiteral("SELECT id FROM messages WHERE id > ? ORDER BY id"));
     added.bind(before);
     if (Error e = added.exec())

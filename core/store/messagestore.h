@@ -16,6 +16,7 @@
 namespace Tidings::Store {
 
 class Database;
+class HeaderRows;
 
 /// System flags (RFC 3501 §2.3.2) and the common $Forwarded/$Junk keywords as bits; every
 /// other keyword is kept as text. Seen is bit 0: the schema's unread triggers rely on it.
@@ -106,6 +107,8 @@ public:
     /// with an empty preview or BODYSTRUCTURE keeps the stored one (a flags-and-envelope
     /// refresh does not erase what a body fetch found). Every uid must be non-zero.
     Error upsertHeaders(qint64 folderId, quint32 uidValidity, const QList<MessageHeader> &headers);
+    /// The same for rows already in the store's form (a header sync's chunk).
+    Error upsertHeaders(qint64 folderId, quint32 uidValidity, const HeaderRows &rows);
     /// Stores a message that has no server UID (a POP3 download, a draft not yet appended).
     [[nodiscard]] Result<qint64> insertLocal(qint64 folderId, const MessageHeader &header);
     /// The same for many (a POP3 commit group), in one statement prepared once; the new ids in

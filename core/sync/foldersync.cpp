@@ -20,7 +20,7 @@ namespace {
 
 /// The list rows of one header chunk, converted as its answers arrive.
 struct ConvertedChunk {
-    QList<Store::MessageHeader> headers;
+    Store::HeaderRows rows;
     Error error; ///< the first answer that could not be converted
 };
 
@@ -329,15 +329,10 @@ void FolderSync::fetchNextHeaderChunk()
         job->setCollect(false);
         job->setLargeAnswer(true); // read in fuller buffers while the next chunks wait behind it
         auto converted = std::make_shared<ConvertedChunk>();
-        converted->headers.reserve(n);
+        converted->rows.reserve(n, n * 512);
         connect(job, &Imap::FetchJob::messageFetched, this, [converted](const Imap::Fetch &f) {
-            if (converted->error)
-                return;
-            auto h = headerFromFetch(f);
-            if (auto *e = std::get_if<Error>(&h))
-                converted->error = *e;
-            else
-                converted->headers << std::move(std::get<Store::MessageHeader>(h));
+            if (!converted->error)
+                converted->error = appendHeaderFromFetch(f, converted->rows);
         });
         connect(job, &Imap::Job::finished, this, [this, job, n, converted] {
             --m_chunksInFlight;
@@ -351,23 +346,19 @@ void FolderSync::fetchNextHeaderChunk()
                 fail(converted->error);
                 return;
             }
-            storeHeaderChunk(std::move(converted->headers), n);
+            storeHeaderChunk(std::move(converted->rows), n);
         });
         job->start();
     }
 }
 
-void FolderSync::storeHeaderChunk(QList<Store::MessageHeader> headers, qsizetype n)
+void FolderSync::storeHeaderChunk(Store::HeaderRows rows, qsizetype n)
 {
     // Newest first inside the chunk, too: the list fills from the top.
-    std::sort(headers.begin(), headers.end(),
-              [](const Store::MessageHeader &a, const Store::MessageHeader &b) { return a.uid > b.uid; });
-    QList<quint32> uids;
-    uids.reserve(headers.size());
-    for (const Store::MessageHeader &h : std::as_const(headers))
-        uids << h.uid;
+    rows.sortByUidDescending();
+    const QList<quint32> uids = rows.uids();
     if (!m_writer) {
-        if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, headers)))
+        if (storeFailed(Store::MessageStore(m_db).upsertHeaders(m_folderId, m_folder.uidValidity, rows)))
             return;
         headerChunkStored(uids, n);
         return;
@@ -377,8 +368,8 @@ void FolderSync::storeHeaderChunk(QList<Store::MessageHeader> headers, qsizetype
     m_writer->submit(
         this,
         [folderId = m_folderId, uidValidity = m_folder.uidValidity,
-         headers = std::move(headers)](Store::Database &db) {
-            return Store::MessageStore(db).upsertHeaders(folderId, uidValidity, headers);
+         rows = std::move(rows)](Store::Database &db) {
+            return Store::MessageStore(db).upsertHeaders(folderId, uidValidity, rows);
         },
         [this, uids, n](const Error &error) {
             --m_chunksStoring;

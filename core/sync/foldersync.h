@@ -6,6 +6,7 @@
 #include "core/imap/session.h"
 #include "core/imap/uidset.h"
 #include "core/store/folderstore.h"
+#include "core/store/headerrows.h"
 
 #include <QObject>
 #include <QPointer>
@@ -143,7 +144,7 @@ private:
     void fetchChangedSince();
     void findNewUids();
     void fetchNextHeaderChunk();
-    void storeHeaderChunk(QList<Store::MessageHeader> headers, qsizetype n);
+    void storeHeaderChunk(Store::HeaderRows rows, qsizetype n);
     void headerChunkStored(const QList<quint32> &uidsNewestFirst, qsizetype n);
     void checkExpunges();
     void bisect(QList<quint32> slice);

@@ -4,6 +4,9 @@
 
 #include "core/mime/charset.h"
 
+#include <QStringList>
+
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string>
@@ -13,48 +16,43 @@ namespace Tidings::Sync {
 
 namespace {
 
-bool isNameSpecial(char16_t c)
+bool isNameSpecial(char c)
 {
     switch (c) {
-    case u'(':
-    case u')':
-    case u'<':
-    case u'>':
-    case u'[':
-    case u']':
-    case u':':
-    case u';':
-    case u'@':
-    case u'\\':
-    case u',':
-    case u'.':
-    case u'"': return true;
+    case '(':
+    case ')':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case ':':
+    case ';':
+    case '@':
+    case '\\':
+    case ',':
+    case '.':
+    case '"': return true;
     default: return false;
     }
 }
 
-/// Appends a display name, quoted when it holds a special (RFC 5322 §3.2.3) so
-/// Mime::Parser::parseAddresses reads the column back exactly.
-void appendName(QString &out, const QString &name)
+/// Quotes the display name at bytes [@p start, end) of @p out (UTF-8) when it holds a special
+/// (RFC 5322 §3.2.3), so Mime::Parser::parseAddresses reads the column back exactly. The
+/// specials are ASCII, and no byte of a multi-byte UTF-8 character is ASCII.
+void quoteNameIfNeeded(QByteArray &out, qsizetype start)
 {
-    bool needsQuote = false;
-    for (const QChar c : name) {
-        if (isNameSpecial(c.unicode())) {
-            needsQuote = true;
-            break;
-        }
-    }
-    if (!needsQuote) {
-        out += name;
+    const QByteArrayView name(out.constData() + start, out.size() - start);
+    if (std::none_of(name.begin(), name.end(), isNameSpecial))
         return;
-    }
-    out += u'"';
-    for (const QChar c : name) {
-        if (c == u'"' || c == u'\\')
-            out += u'\\';
+    const QByteArray plain = name.toByteArray();
+    out.truncate(start);
+    out += '"';
+    for (const char c : plain) {
+        if (c == '"' || c == '\\')
+            out += '\\';
         out += c;
     }
-    out += u'"';
+    out += '"';
 }
 
 /// Printable ASCII only: no control character, nothing above 0x7E.
@@ -177,7 +175,9 @@ void appendStructureJson(std::string &out, const Imap::BodyStructure &s, int dep
         file = s.parameter("NAME");
     if (!file.isEmpty()) {
         key("\"filename\":");
-        appendJsonText(out, Mime::Charset::decodeHeader(file));
+        QByteArray name;
+        Mime::Charset::appendDecodedHeader(name, file);
+        appendJsonString(out, name);
     }
     if (!s.parts.empty() && depth < 32) {
         key("\"parts\":");
@@ -226,7 +226,7 @@ qint64 daysFromCivil(int year, int month, int day)
 /// (day of the week optional, and then right; one or two day digits; seconds; a numeric zone),
 /// read straight from the bytes; nullopt for anything else, which goes to Qt's RFC 2822 parser.
 /// For every value it accepts it gives what Qt gives (tests/sync/test_sync_initial.cpp checks).
-std::optional<QDateTime> canonicalRfc2822Date(QByteArrayView t)
+std::optional<qint64> canonicalRfc2822Date(QByteArrayView t)
 {
     static constexpr char weekdays[] = "ThuFriSatSunMonTueWed"; // from 1970-01-01, a Thursday
     static constexpr char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -293,14 +293,14 @@ std::optional<QDateTime> canonicalRfc2822Date(QByteArrayView t)
     if (weekday >= 0 && ((days % 7) + 7) % 7 != weekday)
         return std::nullopt;
     const qint64 offset = (zoneHours * 3600 + zoneMinutes * 60) * (sign == '-' ? -1 : 1);
-    return QDateTime::fromSecsSinceEpoch(days * 86400 + hour * 3600 + minute * 60 + second - offset, Qt::UTC);
+    return days * 86400 + hour * 3600 + minute * 60 + second - offset;
 }
 
-/// The Date: field in UTC; invalid when absent or unreadable.
-QDateTime dateFromEnvelope(const QByteArray &raw)
+/// The Date: field in seconds since the epoch; none when absent or unreadable.
+std::optional<qint64> dateFromEnvelope(const QByteArray &raw)
 {
-    if (std::optional<QDateTime> date = canonicalRfc2822Date(raw))
-        return *date;
+    if (std::optional<qint64> seconds = canonicalRfc2822Date(raw))
+        return seconds;
     QDateTime date = QDateTime::fromString(QString::fromLatin1(raw).simplified(), Qt::RFC2822Date);
     if (!date.isValid()) {
         // "Mon, 2 Jan 2026 10:00:00 +0000 (UTC)": drop a trailing comment Qt does not read.
@@ -309,10 +309,30 @@ QDateTime dateFromEnvelope(const QByteArray &raw)
         if (paren > 0)
             date = QDateTime::fromString(text.left(paren).trimmed(), Qt::RFC2822Date);
     }
-    return date.isValid() ? date.toUTC() : QDateTime();
+    if (!date.isValid())
+        return std::nullopt;
+    return date.toSecsSinceEpoch();
 }
 
-QString referencesFrom(const Imap::Fetch &fetch)
+/// Appends Latin-1 protocol bytes as UTF-8, trimmed as QString::trimmed() trims.
+void appendLatin1Trimmed(QByteArray &out, QByteArrayView latin1)
+{
+    if (!Mime::Charset::isAscii(latin1)) {
+        out += QString::fromLatin1(latin1).trimmed().toUtf8();
+        return;
+    }
+    auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+    qsizetype first = 0;
+    qsizetype end = latin1.size();
+    while (first < end && space(latin1[first]))
+        ++first;
+    while (end > first && space(latin1[end - 1]))
+        --end;
+    out.append(latin1.data() + first, end - first);
+}
+
+/// Appends the References field's value (UTF-8), unfolded and simplified.
+void appendReferences(QByteArray &result, const Imap::Fetch &fetch)
 {
     for (const Imap::BodySection &section : fetch.sections) {
         if (!section.section.startsWith("HEADER.FIELDS"))
@@ -321,7 +341,7 @@ QString referencesFrom(const Imap::Fetch &fetch)
         const QByteArray &data = section.data;
         const qsizetype colon = data.indexOf(':');
         if (colon < 0)
-            return {};
+            return;
         // One pass: CRLF and LF dropped, a tab made a space (a lone CR is left to simplified()).
         QByteArray value(data.size() - colon - 1, Qt::Uninitialized);
         char *out = value.data();
@@ -332,9 +352,13 @@ QString referencesFrom(const Imap::Fetch &fetch)
             *out++ = c == '\t' ? ' ' : c;
         }
         value.truncate(out - value.constData());
-        return QString::fromLatin1(value.simplified());
+        value = std::move(value).simplified();
+        if (Mime::Charset::isAscii(value))
+            result += value;
+        else
+            result += QString::fromLatin1(value).toUtf8();
+        return;
     }
-    return {};
 }
 
 } // namespace
@@ -360,40 +384,42 @@ Imap::FetchScope headerScope(bool modSeq)
     return scope;
 }
 
-QString formatAddressList(const QList<Imap::Address> &addresses)
+void appendAddressList(QByteArray &out, const QList<Imap::Address> &addresses)
 {
-    QString out;
-    // Room for the usual result up front (a decoded name is no longer than its raw form, the
-    // rest is the raw address and five characters of punctuation), not one reallocation per
-    // append.
-    qsizetype room = 0;
-    for (const Imap::Address &a : addresses)
-        room += a.name.size() + a.mailbox.size() + a.host.size() + 7;
-    out.reserve(room);
     bool first = true;
     for (const Imap::Address &a : addresses) {
         if (a.host.isEmpty())
             continue; // group start or end (RFC 3501 §7.4.2): members follow as plain addresses
         if (!first)
-            out += QLatin1String(", ");
+            out += ", ";
         first = false;
-        const QString name = a.name.isEmpty() ? QString() : Mime::Charset::decodeHeader(a.name);
-        if (!name.isEmpty()) {
-            appendName(out, name);
-            out += QLatin1String(" <");
+        // The name is decoded where it goes, then quoted there if it needs to be.
+        const qsizetype nameStart = out.size();
+        if (!a.name.isEmpty()) {
+            Mime::Charset::appendDecodedHeader(out, a.name);
+            quoteNameIfNeeded(out, nameStart);
         }
+        const bool named = out.size() > nameStart;
+        if (named)
+            out += " <";
         if (isPrintableAscii(a.mailbox) && isPrintableAscii(a.host)) {
-            out += QLatin1String(a.mailbox);
-            out += u'@';
-            out += QLatin1String(a.host);
+            out += a.mailbox;
+            out += '@';
+            out += a.host;
         } else {
             // A control character in an address would reach the list, and a reply's header.
-            out += Mime::Charset::stripControls(QString::fromUtf8(a.mailbox + '@' + a.host));
+            out += Mime::Charset::stripControls(QString::fromUtf8(a.mailbox + '@' + a.host)).toUtf8();
         }
-        if (!name.isEmpty())
-            out += u'>';
+        if (named)
+            out += '>';
     }
-    return out;
+}
+
+QString formatAddressList(const QList<Imap::Address> &addresses)
+{
+    QByteArray utf8;
+    appendAddressList(utf8, addresses);
+    return QString::fromUtf8(utf8);
 }
 
 bool hasAttachment(const Imap::BodyStructure &structure)
@@ -409,36 +435,72 @@ bool hasAttachment(const Imap::BodyStructure &structure)
     return false;
 }
 
-std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fetch)
+Error appendHeaderFromFetch(const Imap::Fetch &fetch, Store::HeaderRows &rows)
 {
+    using Store::HeaderRows;
     if (!fetch.uid || *fetch.uid == 0)
         return Error::make(
             Error::Kind::Protocol,
             QStringLiteral("the server sent a message without a valid UID (seq %1)").arg(fetch.seq));
-    Store::MessageHeader h;
-    h.uid = *fetch.uid;
-    h.modSeq = fetch.modSeq.value_or(0);
+    HeaderRows::Row &r = rows.startRow();
+    r.uid = *fetch.uid;
+    r.modSeq = fetch.modSeq.value_or(0);
+    QStringList keywords;
     if (fetch.flags)
-        h.flags = Store::flagsFromImap(*fetch.flags, &h.keywords);
-    if (fetch.internalDate)
-        h.internalDate = *fetch.internalDate;
-    h.size = qint64(fetch.rfc822Size.value_or(0));
-    if (fetch.envelope) {
-        const Imap::Envelope &e = *fetch.envelope;
-        h.subject = Mime::Charset::decodeHeader(e.subject);
-        h.from = formatAddressList(e.from);
-        h.to = formatAddressList(e.to);
-        h.cc = formatAddressList(e.cc);
-        h.messageId = QString::fromLatin1(e.messageId).trimmed();
-        h.inReplyTo = QString::fromLatin1(e.inReplyTo).trimmed();
-        h.date = dateFromEnvelope(e.date);
-    }
-    h.references = referencesFrom(fetch);
+        r.flags = Store::flagsFromImap(*fetch.flags, &keywords);
+    if (fetch.internalDate && fetch.internalDate->isValid())
+        r.internalDate = fetch.internalDate->toSecsSinceEpoch();
+    r.size = qint64(fetch.rfc822Size.value_or(0));
+    const Imap::Envelope *e = fetch.envelope ? &*fetch.envelope : nullptr;
+    if (e)
+        r.date = dateFromEnvelope(e->date);
+    if (fetch.bodyStructure)
+        r.hasAttachments = hasAttachment(*fetch.bodyStructure);
+
+    // The texts, in HeaderRows::Text order, straight into the rows' buffer as UTF-8.
+    QByteArray &out = rows.buffer();
+    if (!keywords.isEmpty())
+        out += keywords.join(u' ').toUtf8();
+    rows.endText(HeaderRows::Keywords);
+    if (e)
+        Mime::Charset::appendDecodedHeader(out, e->subject);
+    rows.endText(HeaderRows::Subject);
+    if (e)
+        appendAddressList(out, e->from);
+    rows.endText(HeaderRows::From);
+    if (e)
+        appendAddressList(out, e->to);
+    rows.endText(HeaderRows::To);
+    if (e)
+        appendAddressList(out, e->cc);
+    rows.endText(HeaderRows::Cc);
+    if (e)
+        appendLatin1Trimmed(out, e->messageId);
+    rows.endText(HeaderRows::MessageId);
+    if (e)
+        appendLatin1Trimmed(out, e->inReplyTo);
+    rows.endText(HeaderRows::InReplyTo);
+    appendReferences(out, fetch);
+    rows.endText(HeaderRows::References);
+    rows.endText(HeaderRows::Preview); // none from a header sync
     if (fetch.bodyStructure) {
-        h.hasAttachments = hasAttachment(*fetch.bodyStructure);
-        h.bodyStructure = bodyStructureJson(*fetch.bodyStructure);
+        // Built in a buffer kept for the thread (appending a byte at a time to a QByteArray is
+        // slow), then copied once.
+        thread_local std::string json;
+        json.clear();
+        appendStructureJson(json, *fetch.bodyStructure, 0);
+        out.append(json.data(), qsizetype(json.size()));
     }
-    return h;
+    rows.endText(HeaderRows::BodyStructure);
+    return {};
+}
+
+std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fetch)
+{
+    Store::HeaderRows rows;
+    if (Error e = appendHeaderFromFetch(fetch, rows))
+        return e;
+    return rows.header(0);
 }
 
 std::variant<Store::FlagUpdate, Error> flagUpdateFromFetch(const Imap::Fetch &fetch)

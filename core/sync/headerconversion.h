@@ -6,6 +6,7 @@
 #include "core/imap/fetchjob.h"
 #include "core/imap/response.h"
 #include "core/imap/session.h"
+#include "core/store/headerrows.h"
 #include "core/store/messagestore.h"
 
 #include <QList>
@@ -19,8 +20,12 @@ namespace Tidings::Sync {
 /// BODYSTRUCTURE (+ MODSEQ under CONDSTORE) and the References header, which ENVELOPE lacks.
 [[nodiscard]] Imap::FetchScope headerScope(bool modSeq);
 
-/// Turns one FETCH answer into the store's header. A FETCH without a UID, or with UID 0
-/// (RFC 9051 §2.3.1.1: UIDs are non-zero), is a server error and yields an Error.
+/// Turns one FETCH answer into a row of @p rows, its texts written as UTF-8 straight into the
+/// rows' buffer (the header sync's path: no QString per field). A FETCH without a UID, or with
+/// UID 0 (RFC 9051 §2.3.1.1: UIDs are non-zero), is a server error: an Error, and no row.
+[[nodiscard]] Error appendHeaderFromFetch(const Imap::Fetch &fetch, Store::HeaderRows &rows);
+
+/// The same answer as a MessageHeader (dates in UTC).
 [[nodiscard]] std::variant<Store::MessageHeader, Error> headerFromFetch(const Imap::Fetch &fetch);
 
 /// A flag report (FETCH FLAGS [MODSEQ]) as the store's update; an Error for a missing or zero UID.

@@ -50,6 +50,18 @@ private Q_SLOTS:
             << QByteArray("=?UTF-8?B?z/Do4uXy?=") << QStringLiteral("Привет"); // detected
         QTest::newRow("raw utf-8") << QByteArray("Ordre du jour \xE2\x80\x94 comit\xC3\xA9")
                                    << QStringLiteral("Ordre du jour — comité");
+        // QString::trimmed() trims every Unicode space, not just ASCII: the UTF-8 path must too.
+        QTest::newRow("unicode spaces at both ends")
+            << QByteArray("\xE3\x80\x80 Sujet\xC2\xA0:\xC2\xA0ok \xE2\x80\x83\t")
+            << QStringLiteral("Sujet\u00A0:\u00A0ok");
+        QTest::newRow("unicode spaces from an encoded word")
+            << QByteArray("=?UTF-8?Q?=E2=80=83x=C2=A0?=") << QStringLiteral("x");
+        QTest::newRow("U+0085 and a lone U+2029 removed") << QByteArray("a\xC2\x85"
+                                                                        "b\xE2\x80\xA9 \xC2\xA9")
+                                                          << QStringLiteral("ab \u00A9");
+        // fromUtf8 drops one byte order mark at the start; a second one is text and stays.
+        QTest::newRow("two byte order marks")
+            << QByteArray("\xEF\xBB\xBF\xEF\xBB\xBFy") << QStringLiteral("\uFEFFy");
     }
 
     void decodeHeader()
@@ -57,6 +69,18 @@ private Q_SLOTS:
         QFETCH(QByteArray, raw);
         QFETCH(QString, expected);
         QCOMPARE(Charset::decodeHeader(raw), expected);
+    }
+
+    void appendDecodedHeader_data() { decodeHeader_data(); }
+
+    void appendDecodedHeader()
+    {
+        // The header sync's path: the same text, as UTF-8, after what the buffer already held.
+        QFETCH(QByteArray, raw);
+        QFETCH(QString, expected);
+        QByteArray out("before|");
+        Charset::appendDecodedHeader(out, raw);
+        QCOMPARE(out, "before|" + expected.toUtf8());
     }
 
     void singleByteCharsets_tableGivesWhatIconvGives()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // SPDX-FileCopyrightText: Tidings developers
 // Folders, messages, parts and full-text search.
+#include "core/store/headerrows.h"
 #include "core/store/partstore.h"
 #include "core/store/pendingoperationstore.h"
 #include "storetestutil.h"
@@ -160,6 +161,54 @@ private Q_SLOTS:
                                         "typeof(bodystructure) = 'blob' AND length(bodystructure) = 26 "
                                         "AND sort_date = 1700000123 AND keywords = '$Label1 project-x'")),
             1);
+    }
+
+    void headerRows_holdTheirHeadersExactly_andStoreAsTheListDoes()
+    {
+        // The header sync hands the store HeaderRows (text already UTF-8, one buffer); every
+        // other writer a list of MessageHeader. Both must mean the same rows.
+        MessageHeader full = header(5, QStringLiteral("Отчёт 😀"), 1700000123, MessageFlag::Seen);
+        full.modSeq = 77;
+        full.keywords = QStringList{QStringLiteral("$Label1"), QStringLiteral("project-x")};
+        full.internalDate = QDateTime::fromSecsSinceEpoch(1700000999, Qt::UTC);
+        full.from = QStringLiteral("\"Petrov, Ivan\" <ivan@example.ru>");
+        full.messageId = QStringLiteral("<m5@example.org>");
+        full.references = QStringLiteral("<root@example.org>");
+        full.hasAttachments = true;
+        full.bodyStructure = QByteArray("{\"type\":\"multipart\"}\0tail", 26);
+        MessageHeader bare;
+        bare.uid = 9;
+        // A byte order mark at the start is text (QString::fromUtf8 would drop it).
+        MessageHeader bom = header(7, QStringLiteral("\uFEFFbom"));
+        HeaderRows rows;
+        rows.append(full);
+        rows.append(bare);
+        rows.append(bom);
+        QCOMPARE(rows.size(), 3);
+        QCOMPARE(rows.header(0), full);
+        QCOMPARE(rows.header(1), bare);
+        QCOMPARE(rows.header(2), bom);
+        QCOMPARE(rows.header(2).subject.size(), 4);
+        QCOMPARE(rows.text(0, HeaderRows::Subject), full.subject.toUtf8());
+        QCOMPARE(rows.text(0, HeaderRows::Keywords), "$Label1 project-x");
+        QCOMPARE(rows.text(1, HeaderRows::Subject), "");
+        QCOMPARE(rows.row(0).sortDate(), 1700000123);
+        QCOMPARE(rows.row(1).sortDate(), 0);
+        rows.sortByUidDescending();
+        QCOMPARE(rows.uids(), (QList<quint32>{9, 7, 5}));
+        QCOMPARE(rows.header(2), full); // the texts moved with their rows
+
+        const qint64 other = addFolder(*m_db, m_account, "Other", 100);
+        MessageStore messages(*m_db);
+        STORE_OK(messages.upsertHeaders(m_inbox, 100, rows));
+        STORE_OK(messages.upsertHeaders(other, 100, QList<MessageHeader>{full, bare, bom}));
+        for (const MessageHeader &h : {full, bare, bom}) {
+            const MessageHeader fromRows = messages.findByUid(m_inbox, 100, h.uid)->value().header;
+            QCOMPARE(fromRows, messages.findByUid(other, 100, h.uid)->value().header);
+            QCOMPARE(fromRows.from, h.from);
+        }
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->totalCount, 3);
+        QCOMPARE(FolderStore(*m_db).get(m_inbox)->unreadCount, 2);
     }
 
     void headerFeed_withoutAFeed_orFromAView_isAnError()

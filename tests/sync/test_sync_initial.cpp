@@ -26,6 +26,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace Tidings;
 using namespace Tidings::Sync;
@@ -401,6 +402,60 @@ private Q_SLOTS:
         QCOMPARE(list, QStringLiteral("Zoë Bérénice <zoe@exemple.fr>, \"Smith, John\" <john@example.org>, "
                                       "plain@example.net, Evil <x  Bcc: victim@example.com>, "
                                       "déjà@xn--exmple-cva.fr"));
+    }
+
+    void rowsFromFetch_sameAsTheHeader_failedAnswerAddsNoRow()
+    {
+        // The sync converts each answer straight into a row of the chunk (UTF-8 in one buffer);
+        // headerFromFetch gives the same answer as a MessageHeader. Both must say the same.
+        Imap::Fetch fetch;
+        fetch.uid = 42;
+        fetch.modSeq = 7;
+        fetch.flags = QList<QByteArray>{"\\Seen", "$Forwarded", "project-x"};
+        fetch.internalDate = QDateTime(QDate(2026, 1, 2), QTime(10, 0), QTimeZone(3 * 3600));
+        fetch.rfc822Size = 4096;
+        fetch.envelope.emplace();
+        fetch.envelope->date = "Fri, 2 Jan 2026 10:00:00 +0300";
+        fetch.envelope->subject = "=?UTF-8?B?0J/RgNC40LLQtdGC?= \xE2\x80\x83";
+        fetch.envelope->from = {{"Smith, John", {}, "john", "example.org"}};
+        fetch.envelope->to = {{{}, {}, "a", "example.org"}, {"=?UTF-8?Q?Zo=C3=AB?=", {}, "zoe", "x.fr"}};
+        fetch.envelope->messageId = " <m@example.org> ";
+        Imap::BodySection references;
+        references.section = "HEADER.FIELDS (REFERENCES)";
+        references.data = "References: <r@example.org>\r\n\r\n";
+        fetch.sections.append(references);
+        Imap::BodyStructure structure;
+        structure.type = "APPLICATION";
+        structure.subtype = "PDF";
+        structure.disposition = "ATTACHMENT";
+        structure.size = 10;
+        fetch.bodyStructure = structure;
+
+        Store::HeaderRows rows;
+        QVERIFY(!appendHeaderFromFetch(fetch, rows));
+        Imap::Fetch noUid = fetch;
+        noUid.uid = 0;
+        QCOMPARE(appendHeaderFromFetch(noUid, rows).kind, Error::Kind::Protocol);
+        Imap::Fetch second = fetch;
+        second.uid = 43;
+        second.envelope->subject = "second";
+        QVERIFY(!appendHeaderFromFetch(second, rows));
+        QCOMPARE(rows.uids(), (QList<quint32>{42, 43})); // the failed answer left nothing
+
+        const Store::MessageHeader h = std::get<Store::MessageHeader>(headerFromFetch(fetch));
+        QCOMPARE(rows.header(0), h);
+        QCOMPARE(h.subject, QStringLiteral("Привет"));
+        QCOMPARE(h.from, QStringLiteral("\"Smith, John\" <john@example.org>"));
+        QCOMPARE(h.to, QStringLiteral("a@example.org, Zoë <zoe@x.fr>"));
+        QCOMPARE(h.messageId, QStringLiteral("<m@example.org>"));
+        QCOMPARE(h.references, QStringLiteral("<r@example.org>"));
+        QCOMPARE(h.keywords, QStringList{QStringLiteral("project-x")});
+        QCOMPARE(h.internalDate, QDateTime(QDate(2026, 1, 2), QTime(7, 0), Qt::UTC));
+        QCOMPARE(h.date, QDateTime(QDate(2026, 1, 2), QTime(7, 0), Qt::UTC));
+        QVERIFY(h.hasAttachments);
+        QCOMPARE(h.bodyStructure, bodyStructureJson(structure));
+        QCOMPARE(rows.text(1, Store::HeaderRows::Subject), "second");
+        QCOMPARE(rows.text(1, Store::HeaderRows::From), rows.text(0, Store::HeaderRows::From));
     }
 
     void envelopeDate_fastPathGivesWhatQtGives_data()

@@ -5,7 +5,9 @@
 // address lists, the Date: field, the BODYSTRUCTURE as JSON). Checks: decoded text holds no
 // control character that could start a header line of its own; the BODYSTRUCTURE JSON parses;
 // a date is UTC and equal to what Qt's RFC 2822 parser makes of the field (headerFromFetch reads
-// the common form itself: a differential check of that fast path).
+// the common form itself: a differential check of that fast path); and Sync::appendHeaderFromFetch,
+// the sync's own path, into one HeaderRows for the whole input gives each row back equal to
+// headerFromFetch's header, refusing exactly what it refuses.
 #include "core/imap/parser.h"
 #include "core/sync/headerconversion.h"
 
@@ -46,17 +48,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     Imap::Parser parser;
     parser.setExpectGreeting(false);
-    parser.setResponseHandler([](Imap::Response &&r) {
+    // Every answer also goes into one HeaderRows, as a sync's chunk collects them: each row must
+    // read back as the header alone, whatever the rows before it left in the buffer.
+    Store::HeaderRows rows;
+    parser.setResponseHandler([&rows](Imap::Response &&r) {
         const auto *fetch = std::get_if<Imap::Fetch>(&r);
         if (!fetch)
             return;
         auto converted = Sync::headerFromFetch(*fetch);
         const auto *h = std::get_if<Store::MessageHeader>(&converted);
+        const qsizetype before = rows.size();
+        const bool appended = !Sync::appendHeaderFromFetch(*fetch, rows);
+        if (appended != bool(h) || rows.size() != before + (appended ? 1 : 0))
+            std::abort();
         if (!h) {
             if (fetch->uid && *fetch->uid != 0)
                 std::abort(); // only a missing or zero UID is refused
             return;
         }
+        if (rows.header(before) != *h)
+            std::abort();
         checkText(h->subject);
         checkText(h->from);
         checkText(h->to);
