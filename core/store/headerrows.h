@@ -59,8 +59,9 @@ public:
     [[nodiscard]] QByteArrayView text(qsizetype i, Text which) const;
     void reserve(qsizetype rows, qsizetype textBytes);
 
-    /// Starts a row at the end. Its texts follow in the order of Text: each one appended to
-    /// buffer() and closed with endText(), every one of them, before the next row starts.
+    /// Starts a row at the end; the reference is good until the next startRow() or append().
+    /// Its texts follow in the order of Text: each one appended to buffer() and closed with
+    /// endText(), every one of them, before the next row starts.
     Row &startRow();
     [[nodiscard]] QByteArray &buffer() { return m_text; }
     void endText(Text which);
