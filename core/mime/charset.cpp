@@ -7,6 +7,7 @@
 #include <QList>
 #include <QStringDecoder>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -677,7 +678,8 @@ void appendCleanUtf8(QByteArray &out, QByteArrayView utf8)
     const char *p = utf8.data();
     const char *const end = p + utf8.size();
     while (p < end) {
-        // A run without a control: C0, DEL, U+0085 (C2 85), U+2028 and U+2029 (E2 80 A8/A9).
+        // A run without a control. Every character isControl() names is a C0 byte or DEL, or
+        // starts with C2 (U+0085) or E2 (U+2028, U+2029): only those bytes are looked at closer.
         const char *run = p;
         while (p < end) {
             const auto c = static_cast<unsigned char>(*p);
@@ -688,19 +690,14 @@ void appendCleanUtf8(QByteArray &out, QByteArrayView utf8)
         out.append(run, p - run);
         if (p == end)
             break;
-        const auto c = static_cast<unsigned char>(*p);
-        if (c == 0xC2 && p + 1 < end && static_cast<unsigned char>(p[1]) == 0x85) {
-            p += 2;
-        } else if (c == 0xE2 && p + 2 < end && static_cast<unsigned char>(p[1]) == 0x80 &&
-                   (static_cast<unsigned char>(p[2]) == 0xA8 || static_cast<unsigned char>(p[2]) == 0xA9)) {
-            p += 3;
-        } else if (c == 0xC2 || c == 0xE2) {
-            out.append(*p++); // the lead byte of an ordinary character
-        } else {
-            if (c == '\t' || c == '\r' || c == '\n')
-                out.append(' ');
-            ++p;
-        }
+        int length = 1;
+        const char32_t c = codePointAt(p, end, &length);
+        length = int(std::min<qsizetype>(length, end - p));
+        if (c == U'\t' || c == U'\r' || c == U'\n')
+            out.append(' ');
+        else if (!isControl(char16_t(c))) // C2 and E2 lead to characters below U+3000
+            out.append(p, length);
+        p += length;
     }
     trimUtf8From(out, start);
 }

@@ -54,7 +54,6 @@ public:
     };
 
     [[nodiscard]] qsizetype size() const { return m_rows.size(); }
-    [[nodiscard]] bool isEmpty() const { return m_rows.isEmpty(); }
     [[nodiscard]] const Row &row(qsizetype i) const { return m_rows.at(i); }
     [[nodiscard]] QByteArrayView text(qsizetype i, Text which) const;
     void reserve(qsizetype rows, qsizetype textBytes);

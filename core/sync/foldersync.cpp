@@ -329,7 +329,7 @@ void FolderSync::fetchNextHeaderChunk()
         job->setCollect(false);
         job->setLargeAnswer(true); // read in fuller buffers while the next chunks wait behind it
         auto converted = std::make_shared<ConvertedChunk>();
-        converted->rows.reserve(n, n * 512);
+        converted->rows.reserve(n, n * 512); // a list row's texts are ~480 bytes (docs/sync.md)
         connect(job, &Imap::FetchJob::messageFetched, this, [converted](const Imap::Fetch &f) {
             if (!converted->error)
                 converted->error = appendHeaderFromFetch(f, converted->rows);
